@@ -1,0 +1,46 @@
+"""Packaging for diffdrr: every setting comes from `settings.ini`, nbdev's single source."""
+from configparser import ConfigParser
+
+import setuptools
+
+config = ConfigParser(delimiters=["="])
+config.read("settings.ini", encoding="utf-8")
+cfg = config["DEFAULT"]
+
+
+def _reqs(key):
+    "Split a space-separated requirement list from settings.ini."
+    return cfg.get(key, "").split()
+
+
+extras = {name: _reqs(f"{name}_requirements") for name in ("fast", "widgets", "dev", "docs")}
+extras["all"] = sorted({r for name in ("fast", "widgets") for r in extras[name]})
+
+with open("README.md", encoding="utf-8") as f:
+    long_description = f.read()
+
+setuptools.setup(
+    name=cfg["lib_name"],
+    version=cfg["version"],
+    description=cfg["description"],
+    long_description=long_description,
+    long_description_content_type="text/markdown",
+    author=cfg["author"],
+    author_email=cfg["author_email"],
+    license="MIT",
+    url=cfg["git_url"],
+    keywords=cfg["keywords"],
+    classifiers=[
+        "Development Status :: 3 - Alpha",
+        "Intended Audience :: Science/Research",
+        "License :: OSI Approved :: MIT License",
+        "Programming Language :: Python :: 3",
+        "Topic :: Scientific/Engineering :: Medical Science Apps.",
+    ],
+    packages=setuptools.find_packages(include=["diffdrr", "diffdrr.*"]),
+    include_package_data=True,
+    python_requires=f">={cfg['min_python']}",
+    install_requires=_reqs("requirements"),
+    extras_require=extras,
+    zip_safe=False,
+)
