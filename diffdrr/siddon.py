@@ -5,16 +5,17 @@
 # %% auto #0
 __all__ = ['world_to_grid', 'siddon_grid', 'render_in_chunks', 'prepare_rays', 'default_chunk_size', 'siddon', 'siddon_reference']
 
-# %% ../nbs/api/04_siddon.ipynb #0626ca3b
+# %% ../nbs/api/04_siddon.ipynb #137d0a03
 import math
 
+import numpy as np
 import torch
 from torch import Tensor
 from torch.utils.checkpoint import checkpoint
 
 from .volume import check_affine, check_volume
 
-# %% ../nbs/api/04_siddon.ipynb #e4c7875a
+# %% ../nbs/api/04_siddon.ipynb #0007e749
 def world_to_grid(
     points: Tensor,  # (..., 3) world points in mm
     affine: Tensor,  # (4, 4) voxel-centre index -> world mm
@@ -131,7 +132,7 @@ def siddon(
         chunk_size = default_chunk_size(sum(volume.shape) + 5)
     return render_in_chunks(siddon_grid, volume, s, t, length, chunk_size)
 
-# %% ../nbs/api/04_siddon.ipynb #a4accbda
+# %% ../nbs/api/04_siddon.ipynb #0b1e6b02
 def siddon_reference(
     volume: np.ndarray,  # (X, Y, Z) voxel values
     affine: np.ndarray,  # (4, 4) voxel-centre index -> world mm
