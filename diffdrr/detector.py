@@ -5,13 +5,14 @@
 # %% auto #0
 __all__ = ['make_intrinsics', 'intrinsics_to_params', 'camera_rays', 'Detector']
 
-# %% ../nbs/api/03_detector.ipynb #aac6d276
+# %% ../nbs/api/03_detector.ipynb #0f8e4bc3
+import numpy as np
 import torch
 from torch import Tensor
 
 from .geometry import _as_batch_scalar, check_pose
 
-# %% ../nbs/api/03_detector.ipynb #1a602c1e
+# %% ../nbs/api/03_detector.ipynb #66b4dc19
 def make_intrinsics(
     sdd,  # source-to-detector distance in mm: float or (B,)
     delx,  # pitch between rows in mm: float or (B,)
@@ -76,7 +77,7 @@ def _check_K(K):
         raise ValueError("K must be [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew); got other entries")
     return K
 
-# %% ../nbs/api/03_detector.ipynb #99696f14
+# %% ../nbs/api/03_detector.ipynb #2587d667
 def camera_rays(
     pose: Tensor,  # (B, 4, 4) camera-to-world pose
     K: Tensor,  # (B, 3, 3) or (3, 3) intrinsics
@@ -114,7 +115,7 @@ def camera_rays(
     source = t[:, None, :]
     return source.expand(B, 1, 3), targets.expand(B, -1, 3)
 
-# %% ../nbs/api/03_detector.ipynb #1eca68a2
+# %% ../nbs/api/03_detector.ipynb #23b64d13
 class Detector(torch.nn.Module):
     "A flat-panel detector and its pinhole intrinsics; casts the rays of a pose."
 
