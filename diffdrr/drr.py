@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['RENDERERS', 'DRR']
 
-# %% ../nbs/api/06_drr.ipynb #23e741a4
+# %% ../nbs/api/06_drr.ipynb #41248ed7
 import numpy as np
 import torch
 from torch import Tensor
@@ -16,7 +16,7 @@ from .siddon import siddon
 from .trilinear import trilinear
 from .volume import Volume, check_affine, check_volume
 
-# %% ../nbs/api/06_drr.ipynb #c2e1c732
+# %% ../nbs/api/06_drr.ipynb #4f5ebda6
 RENDERERS = {"siddon": siddon, "trilinear": trilinear}
 _SEED_ARGS = ("sdr", "theta", "phi", "gamma", "bx", "by", "bz")
 
@@ -103,7 +103,7 @@ class DRR(torch.nn.Module):
             raise ValueError(f"pose must be on the volume's device {self.volume.device}; got {pose.device}")
         dtype = self.volume.dtype  # the volume sets the precision of the render
         pose = pose.to(dtype)
-        kwargs = {k: (v.to(device=pose.device) if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
+        kwargs = {k: (v.to(device=pose.device, dtype=dtype) if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
         source, targets = self.detector(pose, **kwargs)
         return source.to(dtype), targets.to(dtype)
 
