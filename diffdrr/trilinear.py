@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['trilinear_grid', 'trilinear_weights', 'n_samples', 'trilinear']
 
-# %% ../nbs/api/05_trilinear.ipynb #7d967b6c
+# %% ../nbs/api/05_trilinear.ipynb #a0efbf2f
 import math
 
 import torch
@@ -14,7 +14,7 @@ from torch import Tensor
 
 from .siddon import _clip, _slab, default_chunk_size, prepare_rays, render_linear
 
-# %% ../nbs/api/05_trilinear.ipynb #078d1126
+# %% ../nbs/api/05_trilinear.ipynb #a4e76be5
 def trilinear_grid(
     volume: Tensor,  # (X, Y, Z) voxel values
     s: Tensor,  # (B, 1, 3) ray starts in grid coordinates
@@ -108,11 +108,13 @@ def trilinear(
     n_points: int = None,  # samples per ray
     step: float = None,  # or: the largest sample spacing in mm
     chunk_size: int = None,  # rays per chunk; by default about 64 MB of temporaries per chunk
-) -> Tensor:  # (B, N) line integrals, value x mm
+    channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel: render one image per channel
+    n_channels: int = None,  # number of channels C (with `channels`)
+) -> Tensor:  # (B, N) line integrals, value x mm; (B, C, N) with `channels`
     "Line integrals of rays through the trilinearly interpolated volume, by the midpoint rule."
     volume, s, t, length = prepare_rays(volume, affine, source, targets)
     M = n_samples(volume.shape, affine, n_points, step)
     if chunk_size is None:
         chunk_size = default_chunk_size(8 * M)
     weights_fn = lambda shape, s, t, l: trilinear_weights(shape, s, t, l, M)
-    return render_linear(weights_fn, volume, s, t, length, chunk_size)
+    return render_linear(weights_fn, volume, s, t, length, chunk_size, channels, n_channels)
