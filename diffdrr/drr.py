@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['RENDERERS', 'DRR']
 
-# %% ../nbs/api/06_drr.ipynb #41248ed7
+# %% ../nbs/api/06_drr.ipynb #8278d67e
 import numpy as np
 import torch
 from torch import Tensor
@@ -16,8 +16,27 @@ from .siddon import siddon
 from .trilinear import trilinear
 from .volume import Volume, check_affine, check_volume
 
-# %% ../nbs/api/06_drr.ipynb #4f5ebda6
+# %% ../nbs/api/06_drr.ipynb #10fade73
 RENDERERS = {"siddon": siddon, "trilinear": trilinear}
+
+
+def _check_labels(labels, shape, device) -> Tensor:
+    "A label map as an int64 tensor of the volume's shape, on its device."
+    if isinstance(labels, np.ndarray):
+        labels = torch.from_numpy(np.ascontiguousarray(labels))
+    if not isinstance(labels, Tensor):
+        raise TypeError(f"labels must be a numpy array or torch.Tensor of shape {tuple(shape)}; got {type(labels).__name__}")
+    if tuple(labels.shape) != tuple(shape):
+        raise ValueError(f"labels must have the volume's shape {tuple(shape)}; got {tuple(labels.shape)}")
+    if labels.is_floating_point():
+        if not torch.isfinite(labels).all() or (labels != labels.round()).any():
+            raise ValueError("labels must hold integer label ids; got non-integer values")
+    elif labels.dtype == torch.bool or labels.is_complex():
+        raise TypeError(f"labels must hold integer label ids; got dtype {labels.dtype}")
+    labels = labels.long().to(device)
+    if labels.numel() and labels.min() < 0:
+        raise ValueError(f"labels must be non-negative; got minimum {labels.min().item()}")
+    return labels
 _SEED_ARGS = ("sdr", "theta", "phi", "gamma", "bx", "by", "bz")
 
 
@@ -40,7 +59,8 @@ class DRR(torch.nn.Module):
         renderer: str = "siddon",  # "siddon" (exact) or "trilinear"
         n_points: int = None,  # trilinear: samples per ray
         step: float = None,  # trilinear: largest sample spacing in mm
-        chunk_size: int = None,  # rays per chunk (bounds memory); by default about 256 MB of temporaries
+        chunk_size: int = None,  # rays per chunk (bounds memory); by default about 64 MB of temporaries
+        labels=None,  # (X, Y, Z) integer label map aligned with the volume, for per-structure channels
     ):
         super().__init__()
         if isinstance(volume, Volume):
@@ -62,6 +82,8 @@ class DRR(torch.nn.Module):
             raise ValueError(f"chunk_size must be a positive integer number of rays; got {chunk_size!r}")
         self.register_buffer("volume", data)
         self.register_buffer("affine", aff.to(data.device))
+        self.register_buffer("labels", None if labels is None else _check_labels(labels, data.shape, data.device))
+        self._channel_cache = (None, None)
         self.detector = Detector(height, width, delx, dely, sdd, x0, y0)
         self.renderer, self.n_points, self.step, self.chunk_size = renderer, n_points, step, chunk_size
         if renderer == "trilinear":
@@ -110,15 +132,35 @@ class DRR(torch.nn.Module):
     def forward(
         self,
         pose: Tensor = None,  # (B, 4, 4) camera-to-world pose (or give the seed's parameters)
+        structures=None,  # label ids: one channel each, plus a last channel for all other voxels (needs `labels`)
         **kwargs,  # the seed's sdr, theta, phi, gamma, bx, by, bz; and/or sdd, delx, dely, x0, y0, K overrides
-    ) -> Tensor:  # (B, 1, H, W) image
+    ) -> Tensor:  # (B, 1, H, W) image; (B, len(structures) + 1, H, W) with `structures`
         "Render the DRR of a view."
         source, targets = self.rays(pose, **kwargs)
+        channels, n_channels = self._channels(structures)
         if self.renderer == "siddon":
-            img = siddon(self.volume, self.affine, source, targets, chunk_size=self.chunk_size)
+            img = siddon(self.volume, self.affine, source, targets, self.chunk_size, channels, n_channels)
         else:
-            img = trilinear(self.volume, self.affine, source, targets, self.n_points, self.step, chunk_size=self.chunk_size)
-        return img.reshape(-1, 1, self.height, self.width)
+            img = trilinear(self.volume, self.affine, source, targets, self.n_points, self.step, self.chunk_size, channels, n_channels)
+        return img.reshape(source.shape[0], -1, self.height, self.width)
+
+    def _channels(self, structures):
+        "The voxel -> channel map for a list of label ids (cached for the last list)."
+        if structures is None:
+            return None, None
+        if self.labels is None:
+            raise ValueError("structures need a label map: build the DRR with labels= (X, Y, Z) integer tensor")
+        if isinstance(structures, (int, np.integer)):
+            structures = [structures]
+        ids = tuple(int(i) for i in structures) if all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in structures) else None
+        if not ids or len(set(ids)) != len(ids) or min(ids) < 0:
+            raise ValueError(f"structures must be a non-empty list of distinct non-negative integer label ids; got {structures!r}")
+        if self._channel_cache[0] != ids:
+            top = max(int(self.labels.max()), max(ids)) + 1
+            lut = torch.full((top,), len(ids), dtype=torch.long, device=self.labels.device)
+            lut[list(ids)] = torch.arange(len(ids), device=self.labels.device)
+            self._channel_cache = (ids, lut[self.labels])
+        return self._channel_cache[1], len(ids) + 1
 
     def extra_repr(self):
         return f"volume={tuple(self.volume.shape)}, renderer={self.renderer!r}"
