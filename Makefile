@@ -1,0 +1,68 @@
+# diffdrr: the README's two commands are `make demo` and `make test`.
+#
+# Everything installs into the interpreter named by PYTHON (default: the `python3` on PATH), so
+# a virtual environment is used by activating it first or with `make test PYTHON=.venv/bin/python`.
+# The user's PyTorch is kept; if none is importable and pip can see a local CPU wheel of
+# torch==2.13.0 (as on the project's machines), that wheel is installed first so that pip does
+# not fetch a multi-GB CUDA build to satisfy `torch>=2.0`.
+
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip
+TORCH_LOCAL := torch==2.13.0
+TEST_FLAGS ?=
+DOCS_FLAGS ?=
+DOCS_OPTS ?= --keep-going
+export PIP_ROOT_USER_ACTION := ignore
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help install install-docs demo test docs docs-check clean-check readme clean
+
+help:
+	@echo "make install      install diffdrr (editable) with the dev extra"
+	@echo "make demo         install, then render the seed example to a PNG"
+	@echo "make test         install, then run every notebook (nbdev_test) and tests/ (pytest)"
+	@echo "make docs         install the docs extra, execute the notebooks, build _build/html"
+	@echo "make docs-check   open the built site in headless Chromium and check it"
+	@echo "make clean-check  fail if nbdev_clean, nbdev_export or make readme change the tree"
+	@echo "make readme       regenerate README.md from nbs/index.ipynb"
+
+install:
+	@if ! $(PYTHON) -c "import torch" >/dev/null 2>&1; then \
+	  if $(PIP) install --dry-run --no-index --no-deps --quiet "$(TORCH_LOCAL)" >/dev/null 2>&1; then \
+	    echo "PyTorch is not installed; installing the local wheel $(TORCH_LOCAL)"; \
+	    $(PIP) install "$(TORCH_LOCAL)" || exit 1; \
+	  else \
+	    echo "PyTorch is not installed; pip will choose a build for this platform"; \
+	  fi; \
+	fi
+	$(PIP) install --quiet -e ".[dev]"
+	@$(PYTHON) -c "import torch, diffdrr; print('diffdrr', diffdrr.__version__, 'with torch', torch.__version__)"
+
+install-docs: install
+	$(PIP) install --quiet -e ".[dev,docs]"
+
+demo: install
+	$(PYTHON) -m diffdrr.demo
+
+test: install
+	$(PYTHON) scripts/run_tests.py --flags "$(TEST_FLAGS)"
+
+docs: install-docs
+	$(PYTHON) scripts/build_docs.py --flags "$(DOCS_FLAGS)" $(DOCS_OPTS)
+
+docs-check:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium and chromium-driver"; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver || exit 1; \
+	fi
+	@$(PYTHON) -c "import selenium" >/dev/null 2>&1 || $(PIP) install --quiet "selenium>=4.10"
+	$(PYTHON) scripts/check_docs.py
+
+clean-check: install
+	bash scripts/check_clean.sh "$(PYTHON)"
+
+readme:
+	$(PYTHON) scripts/make_readme.py
+
+clean:
+	rm -rf _build _proc _docs

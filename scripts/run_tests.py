@@ -1,0 +1,111 @@
+"""Run the whole test suite: every notebook with `nbdev_test`, then `pytest tests/` if it exists.
+
+Prints each notebook as it starts and ends, and closes with one plain line `N passed, N failed`
+that counts notebooks plus pytest tests, so a run that tested nothing reads `0 passed, 0 failed`.
+Exits non-zero on any failure and when nothing at all was tested.
+
+    python scripts/run_tests.py [--flags "slow"] [--n-workers 2] [--path nbs/api/00_geometry.ipynb]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool(name):
+    "Path of console script `name` installed beside this interpreter, else on PATH."
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else shutil.which(name)
+
+
+def _stream(cmd, env):
+    "Run `cmd`, echoing its merged stdout/stderr line by line; return (exit code, lines)."
+    print("$ " + " ".join(cmd), flush=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, bufsize=1)
+    lines = []
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        lines.append(line.rstrip("\n"))
+    return proc.wait(), lines
+
+
+def run_notebooks(flags, n_workers, path, env):
+    "Run `nbdev_test --do_print --timing`; return (passed names, failed names)."
+    exe = _tool("nbdev_test")
+    if exe is None: sys.exit("nbdev_test not found: run `make install` first")
+    cmd = [exe, "--do_print", "--timing", "--n_workers", str(n_workers)]
+    if flags: cmd += ["--flags", flags]
+    if path: cmd += ["--path", path]
+    rc, lines = _stream(cmd, env)
+    started = [Path(l[len("Starting "):].strip()) for l in lines if l.startswith("Starting ")]
+    # nbdev_test lists failures by file name after this header, one per tab-indented line.
+    failed_names, in_list = set(), False
+    for l in lines:
+        if l.startswith("nbdev Tests Failed On The Following Notebooks"): in_list = True
+        elif in_list and l.startswith("\t"): failed_names.add(l.strip())
+    # Each failure's traceback opens with "<Exception> in <full path>:" (execnb's prettytb),
+    # which tells apart notebooks of the same name in different folders.
+    tb_paths = {m.group(1) for m in (re.match(r"^\w+ in (/.+\.ipynb):$", l) for l in lines) if m}
+    failed = [p for p in started if str(p) in tb_paths
+              or (p.name in failed_names and not any(Path(t).name == p.name for t in tb_paths))]
+    passed = [p for p in started if p.name not in failed_names]
+    if rc != 0 and not failed:
+        # nbdev_test died without naming a notebook (a crash in the runner itself): count it.
+        failed.append(Path(f"nbdev_test (exit code {rc})"))
+    return passed, failed
+
+
+def run_pytest(env):
+    "Run `pytest tests/` if that folder exists; return (n passed, n failed)."
+    tests = ROOT / "tests"
+    if not tests.is_dir(): return 0, 0
+    rc, lines = _stream([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"], env)
+    if rc == 5:  # pytest: no tests were collected
+        print("pytest: tests/ exists but holds no tests")
+        return 0, 0
+    counts = {"passed": 0, "failed": 0, "error": 0, "errors": 0}
+    summary = [l for l in lines if re.search(r"\d+ (passed|failed|errors?)\b", l)]
+    if summary:
+        for n, word in re.findall(r"(\d+) (passed|failed|errors?)\b", summary[-1]): counts[word] += int(n)
+    n_failed = counts["failed"] + counts["error"] + counts["errors"]
+    if rc != 0 and n_failed == 0: n_failed = 1  # pytest failed without a summary (e.g. interrupted)
+    return counts["passed"], n_failed
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--flags", default=os.environ.get("TEST_FLAGS", ""),
+                   help="space-separated test flags to run that are skipped by default (e.g. 'slow')")
+    p.add_argument("--n-workers", type=int, default=min(os.cpu_count() or 1, 2))
+    p.add_argument("--path", default="", help="one notebook or a folder to test (default: all of nbs/)")
+    args = p.parse_args()
+
+    env = dict(os.environ)
+    # Several notebooks run at once: share the cores between them rather than oversubscribe.
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, args.n_workers))))
+    env.setdefault("MPLBACKEND", "Agg")
+    env["PYTHONUNBUFFERED"] = "1"  # so each notebook's start and end show as they happen
+
+    nb_passed, nb_failed = run_notebooks(args.flags.strip(), args.n_workers, args.path, env)
+    py_passed, py_failed = run_pytest(env) if not args.path else (0, 0)
+
+    print()
+    print(f"notebooks: {len(nb_passed)} passed, {len(nb_failed)} failed"
+          + (f" (flags run: {args.flags})" if args.flags else " (cells flagged slow/cuda skipped)"))
+    for f in nb_failed: print(f"  FAILED {f}")
+    if (ROOT / "tests").is_dir() and not args.path: print(f"pytest: {py_passed} passed, {py_failed} failed")
+    passed, failed = len(nb_passed) + py_passed, len(nb_failed) + py_failed
+    if passed + failed == 0: print("NOTHING WAS TESTED")
+    print(f"{passed} passed, {failed} failed", flush=True)
+    sys.exit(1 if failed or passed + failed == 0 else 0)
+
+
+if __name__ == "__main__":
+    main()
