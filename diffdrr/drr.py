@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['RENDERERS', 'DRR']
 
-# %% ../nbs/api/07_drr.ipynb #0338c3e6
+# %% ../nbs/api/07_drr.ipynb #c62cb7f8
 import numpy as np
 import torch
 from torch import Tensor
@@ -16,7 +16,7 @@ from .siddon import siddon
 from .trilinear import trilinear
 from .volume import Volume, check_affine, check_volume
 
-# %% ../nbs/api/07_drr.ipynb #10cc0d81
+# %% ../nbs/api/07_drr.ipynb #19bf601c
 RENDERERS = {"siddon": siddon, "trilinear": trilinear}
 
 
