@@ -15,7 +15,7 @@ DOCS_OPTS ?= --keep-going
 export PIP_ROOT_USER_ACTION := ignore
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install install-docs demo test docs docs-check clean-check readme clean
+.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean
 
 help:
 	@echo "make install      install diffdrr (editable) with the dev extra"
@@ -23,6 +23,7 @@ help:
 	@echo "make test         install, then run every notebook (nbdev_test) and tests/ (pytest)"
 	@echo "make docs         install the docs extra, execute the notebooks, build _build/html"
 	@echo "make docs-check   open the built site in headless Chromium and check it"
+	@echo "make explorer-check  serve the explorer tutorial with Voila and drive it in headless Chromium"
 	@echo "make clean-check  fail if nbdev_clean, nbdev_export or make readme change the tree"
 	@echo "make readme       regenerate README.md from nbs/index.ipynb"
 
@@ -57,6 +58,15 @@ docs-check:
 	fi
 	@$(PYTHON) -c "import selenium" >/dev/null 2>&1 || $(PIP) install --quiet "selenium>=4.10"
 	$(PYTHON) scripts/check_docs.py
+
+explorer-check: install
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium and chromium-driver"; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver || exit 1; \
+	fi
+	@$(PYTHON) -c "import voila, ipykernel, selenium, ipywidgets" >/dev/null 2>&1 || \
+	  $(PIP) install --quiet "voila>=0.5" "ipykernel>=6" "selenium>=4.10" "ipywidgets>=8.0"
+	$(PYTHON) scripts/check_explorer.py
 
 clean-check: install
 	bash scripts/check_clean.sh "$(PYTHON)"

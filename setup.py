@@ -13,8 +13,8 @@ def _reqs(key):
     return cfg.get(key, "").split()
 
 
-extras = {name: _reqs(f"{name}_requirements") for name in ("fast", "widgets", "dev", "docs")}
-extras["all"] = sorted({r for name in ("fast", "widgets") for r in extras[name]})
+extras = {name: _reqs(f"{name}_requirements") for name in ("fast", "widgets", "viz3d", "dev", "docs")}
+extras["all"] = sorted({r for name in ("fast", "widgets", "viz3d") for r in extras[name]})
 
 with open("README.md", encoding="utf-8") as f:
     long_description = f.read()

@@ -16,8 +16,8 @@ A screenshot of each page is saved to `_build/screenshots/<page>.png`.
     python scripts/check_docs.py [PAGE ...]
 
 By default every page built from a notebook is checked for its title and for error text, and
-the figure is required on the index and the DRR page (`index.html`, `api/drr.html`), which
-must exist. Pages named on the command line are checked for all three.
+the figure is required on the pages in FIGURE_PAGES (the index, the DRR and visualization pages,
+and the tutorials that draw pictures), which must exist. Pages named on the command line are checked for all three.
 """
 import functools
 import http.server
@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 BOOK = ROOT / "_build" / "proc"
 SHOTS = ROOT / "_build" / "screenshots"
-FIGURE_PAGES = ["index.html", "api/drr.html"]
+FIGURE_PAGES = ["index.html", "api/drr.html", "api/visualization.html", "api/explorer.html",
+                "tutorials/introduction.html", "tutorials/conventions.html", "tutorials/validation.html",
+                "tutorials/explorer.html", "tutorials/timing.html"]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--window-size=1280,1000"]
