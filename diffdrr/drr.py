@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['RENDERERS', 'BACKENDS', 'DRR']
 
-# %% ../nbs/api/07_drr.ipynb #585981e9
+# %% ../nbs/api/07_drr.ipynb #6dc51947
 import numpy as np
 import torch
 from torch import Tensor
@@ -17,7 +17,7 @@ from .kernels import numba_available, siddon_fused, trilinear_fused
 from .trilinear import trilinear
 from .volume import Volume, check_affine, check_volume
 
-# %% ../nbs/api/07_drr.ipynb #cc051f7b
+# %% ../nbs/api/07_drr.ipynb #38e593d4
 RENDERERS = {"siddon": siddon, "trilinear": trilinear}
 BACKENDS = ("auto", "torch", "numba")
 
@@ -146,25 +146,33 @@ class DRR(torch.nn.Module):
         "Render the DRR of a view."
         source, targets = self.rays(pose, **kwargs)
         channels, n_channels = self._channels(structures)
-        if self._use_numba(channels):
-            if self.renderer == "siddon":
-                img = siddon_fused(self.volume, self.affine, source, targets)
-            else:
-                img = trilinear_fused(self.volume, self.affine, source, targets, self.n_points, self.step)
-        elif self.renderer == "siddon":
-            img = siddon(self.volume, self.affine, source, targets, self.chunk_size, channels, n_channels)
-        else:
-            img = trilinear(self.volume, self.affine, source, targets, self.n_points, self.step, self.chunk_size, channels, n_channels)
+        img = self.line_integrals(self.volume, source, targets, channels, n_channels)
         return img.reshape(source.shape[0], -1, self.height, self.width)
 
-    def _use_numba(self, channels) -> bool:
-        "Whether this render goes through the compiled CPU kernels."
+    def line_integrals(
+        self,
+        values: Tensor,  # (X, Y, Z) any values on this DRR's grid (its volume, a density map, ones for path lengths)
+        source: Tensor,  # (B, 1, 3) X-ray source in world mm (see `rays`)
+        targets: Tensor,  # (B, N, 3) pixel targets in world mm
+        channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel: one integral per channel
+        n_channels: int = None,  # number of channels C (with `channels`)
+    ) -> Tensor:  # (B, N) line integrals, value x mm; (B, C, N) with `channels`
+        "Line integrals of `values` along given rays, by this DRR's renderer, settings and backend."
+        if self._use_numba(values):
+            if self.renderer == "siddon":
+                return siddon_fused(values, self.affine, source, targets, None, channels, n_channels)
+            return trilinear_fused(values, self.affine, source, targets, self.n_points, self.step, None, channels, n_channels)
+        if self.renderer == "siddon":
+            return siddon(values, self.affine, source, targets, self.chunk_size, channels, n_channels)
+        return trilinear(values, self.affine, source, targets, self.n_points, self.step, self.chunk_size, channels, n_channels)
+
+    def _use_numba(self, values) -> bool:
+        "Whether a render goes through the compiled CPU kernels."
         if self.backend == "torch":
             return False
-        runnable = numba_available() and self.volume.device.type == "cpu" and channels is None
+        runnable = numba_available() and values.device.type == "cpu"
         if self.backend == "numba" and not runnable:
-            why = "structures (channels)" if channels is not None else f"a volume on {self.volume.device}"
-            raise ValueError(f"backend='numba' renders CPU volumes without structures; got {why}: use backend='torch' or 'auto'")
+            raise ValueError(f"backend='numba' renders CPU volumes; got a volume on {values.device}: use backend='torch' or 'auto'")
         return runnable
 
     def _channels(self, structures):
@@ -180,8 +188,9 @@ class DRR(torch.nn.Module):
             raise ValueError(f"structures must be a non-empty list of distinct non-negative integer label ids; got {structures!r}")
         if self._channel_cache[0] != ids:
             top = max(int(self.labels.max()), max(ids)) + 1
-            lut = torch.full((top,), len(ids), dtype=torch.long, device=self.labels.device)
-            lut[list(ids)] = torch.arange(len(ids), device=self.labels.device)
+            small = torch.uint8 if len(ids) < 255 else torch.int32  # the compiled kernels read this map as it is
+            lut = torch.full((top,), len(ids), dtype=small, device=self.labels.device)
+            lut[list(ids)] = torch.arange(len(ids), device=self.labels.device).to(small)
             self._channel_cache = (ids, lut[self.labels])
         return self._channel_cache[1], len(ids) + 1
 

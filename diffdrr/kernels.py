@@ -6,7 +6,7 @@
 __all__ = ['numba_available', 'ray_order', 'FusedRender', 'siddon_grid_fused', 'trilinear_grid_fused', 'siddon_fused',
            'trilinear_fused']
 
-# %% ../nbs/api/06_kernels.ipynb #8eb0c873
+# %% ../nbs/api/06_kernels.ipynb #f9cc4eb8
 import math
 import weakref
 
@@ -32,12 +32,12 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
             return args[0]
         return lambda f: f
 
-# %% ../nbs/api/06_kernels.ipynb #2b1b4d3e
+# %% ../nbs/api/06_kernels.ipynb #945ca967
 def numba_available() -> bool:
     "Whether the compiled CPU kernels can run (Numba is importable)."
     return numba is not None
 
-# %% ../nbs/api/06_kernels.ipynb #2780fb18
+# %% ../nbs/api/06_kernels.ipynb #14e1332c
 _BIG = 3.0  # an alpha beyond [0, 1]: never binds
 _PAR = 1e-9  # |d_a| below this: the ray runs parallel to axis a (the reference's threshold)
 _FAST = {"reassoc", "contract"}  # lets LLVM vectorize the interior trilinear loops (sums taken in another order)
@@ -127,10 +127,28 @@ def _start(s, d, amin, lo, hi):
         i += 1
     return i, (i - s) / d, -1, -1.0 / d, lo
 
-# %% ../nbs/api/06_kernels.ipynb #01a08a35
+# %% ../nbs/api/06_kernels.ipynb #b664be94
 @njit(cache=True)
-def _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2):
-    "Sum over the voxels a ray crosses of value x alpha-length (forward only); vol is flat with element strides S."
+def _eff(vol, flat, chan, gch):
+    "Voxel value as the backward pass sees it: times the upstream gradient of its channel, with channels."
+    if chan is None:  # numba prunes this branch at compile time: the plain kernels pay nothing
+        return np.float64(vol[flat])
+    return np.float64(vol[flat]) * gch[chan[flat]]
+
+
+@njit(cache=True)
+def _gw(flat, chan, gch):
+    "Upstream gradient of a voxel's channel (1 without channels)."
+    if chan is None:
+        return 1.0
+    return gch[chan[flat]]
+
+
+@njit(cache=True)
+def _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2, chan=None, accs=None):
+    """Sum over the voxels a ray crosses of value x alpha-length (forward only); vol is flat with element strides S.
+    With a channel map `chan` (flat like vol) the sums go to `accs[chan[voxel]]` instead, and the return value is
+    the factor that multiplies them (1, or 0 for a miss)."""
     d0, d1, d2 = t0 - s0, t1 - s1, t2 - s2
     amin, amax = _clip(s0, s1, s2, d0, d1, d2, n0, n1, n2)[:2]
     if not amax > amin:
@@ -145,25 +163,39 @@ def _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2):
         if a0 <= a1 and a0 <= a2:
             if a0 >= amax or i0 == l0:
                 break
-            acc += vol[flat] * (a0 - a)
+            if chan is None:
+                acc += vol[flat] * (a0 - a)
+            else:
+                accs[chan[flat]] += vol[flat] * (a0 - a)
             a, i0, flat, a0 = a0, i0 + st0, flat + f0, a0 + da0
         elif a1 <= a2:
             if a1 >= amax or i1 == l1:
                 break
-            acc += vol[flat] * (a1 - a)
+            if chan is None:
+                acc += vol[flat] * (a1 - a)
+            else:
+                accs[chan[flat]] += vol[flat] * (a1 - a)
             a, i1, flat, a1 = a1, i1 + st1, flat + f1, a1 + da1
         else:
             if a2 >= amax or i2 == l2:
                 break
-            acc += vol[flat] * (a2 - a)
+            if chan is None:
+                acc += vol[flat] * (a2 - a)
+            else:
+                accs[chan[flat]] += vol[flat] * (a2 - a)
             a, i2, flat, a2 = a2, i2 + st2, flat + f2, a2 + da2
-    return acc + vol[flat] * (amax - a)
+    if chan is None:
+        return acc + vol[flat] * (amax - a)
+    accs[chan[flat]] += vol[flat] * (amax - a)
+    return 1.0
 
-# %% ../nbs/api/06_kernels.ipynb #263b00db
+# %% ../nbs/api/06_kernels.ipynb #18e5227e
 @njit(cache=True)
-def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0, t1, t2, cv, want_vol, want_end):
+def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0, t1, t2, cv, want_vol, want_end,
+                     chan=None, gch=None):
     """One ray through the box [plo, phi) x [0, n1] x [0, n2]: returns sum(mu dalpha) and the end-point gradients
-    (dI/ds, dI/dt) times cv / L, where cv = dLoss/dI * L; adds cv * dalpha into gvol when `want_vol`."""
+    (dI/ds, dI/dt) times cv / L, where cv = dLoss/dI * L; adds cv * dalpha into gvol when `want_vol`.
+    With channels, mu is each voxel's value times `gch` of its channel (the ray's upstream gradients) and cv = L."""
     d0, d1, d2 = t0 - s0, t1 - s1, t2 - s2
     e0, x0 = _bounds(s0, d0, plo, phi, phi == n0)
     e1, x1 = _bounds(s1, d1, 0, n1, True)
@@ -178,7 +210,7 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
     i2, a2, st2, da2, l2 = _start(s2, d2, amin, 0, n2)
     flat = i0 * S0 + i1 * S1 + i2 * S2
     f0, f1, f2 = st0 * S0, st1 * S1, st2 * S2
-    mu = np.float64(vol[flat])
+    mu = _eff(vol, flat, chan, gch)
     mu_first = mu
     a, acc = amin, 0.0
     R0 = R1 = R2 = Q0 = Q1 = Q2 = 0.0  # per axis: sum of (mu before - mu after) over its crossings, and weighted by alpha
@@ -187,10 +219,10 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
             if a0 >= amax or i0 == l0:
                 break
             if want_vol:
-                gvol[flat] += cv * (a0 - a)
+                gvol[flat] += cv * _gw(flat, chan, gch) * (a0 - a)
             acc += mu * (a0 - a)
             a, i0, flat, a0 = a0, i0 + st0, flat + f0, a0 + da0
-            nxt = np.float64(vol[flat])
+            nxt = _eff(vol, flat, chan, gch)
             if want_end:
                 R0 += mu - nxt
                 Q0 += (mu - nxt) * a
@@ -198,10 +230,10 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
             if a1 >= amax or i1 == l1:
                 break
             if want_vol:
-                gvol[flat] += cv * (a1 - a)
+                gvol[flat] += cv * _gw(flat, chan, gch) * (a1 - a)
             acc += mu * (a1 - a)
             a, i1, flat, a1 = a1, i1 + st1, flat + f1, a1 + da1
-            nxt = np.float64(vol[flat])
+            nxt = _eff(vol, flat, chan, gch)
             if want_end:
                 R1 += mu - nxt
                 Q1 += (mu - nxt) * a
@@ -209,16 +241,16 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
             if a2 >= amax or i2 == l2:
                 break
             if want_vol:
-                gvol[flat] += cv * (a2 - a)
+                gvol[flat] += cv * _gw(flat, chan, gch) * (a2 - a)
             acc += mu * (a2 - a)
             a, i2, flat, a2 = a2, i2 + st2, flat + f2, a2 + da2
-            nxt = np.float64(vol[flat])
+            nxt = _eff(vol, flat, chan, gch)
             if want_end:
                 R2 += mu - nxt
                 Q2 += (mu - nxt) * a
         mu = nxt
     if want_vol:
-        gvol[flat] += cv * (amax - a)
+        gvol[flat] += cv * _gw(flat, chan, gch) * (amax - a)
     acc += mu * (amax - a)
     if not want_end:
         return acc, z, z, z, z, z, z
@@ -238,7 +270,7 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
         gs2, gt2 = cv * (Q2 - R2) / d2, -cv * Q2 / d2
     return acc, gs0, gs1, gs2, gt0, gt1, gt2
 
-# %% ../nbs/api/06_kernels.ipynb #5adba975
+# %% ../nbs/api/06_kernels.ipynb #af86a4b8
 @njit(cache=True)
 def _march(s0, s1, s2, d0, d1, d2, amin, amax, M):
     "Sample m of the midpoint rule sits at voxel-centre coordinates xs + m dx (alpha = amin + (m + 1/2)(amax - amin)/M)."
@@ -333,13 +365,34 @@ def _tri_sum_inside(vol, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
 
 
 @njit(cache=True)
-def _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2):
-    "Midpoint rule (amax - amin) / M * sum_m f(x_m) along one ray (forward only)."
+def _tri_sum_ch(vol, chan, accs, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
+    "With channels: each corner's weight x value of samples m0..m1-1 added into `accs` at the corner's channel."
+    for m in range(m0, m1):
+        i0, f0, o0, _ = _corner(xs0 + m * dx0, n0, S0)
+        i1, f1, o1, _ = _corner(xs1 + m * dx1, n1, S1)
+        i2, f2, o2, _ = _corner(xs2 + m * dx2, n2, S2)
+        b = i0 * S0 + i1 * S1 + i2 * S2
+        for c0 in range(2):
+            w0 = f0 if c0 else 1.0 - f0
+            for c1 in range(2):
+                w1 = w0 * (f1 if c1 else 1.0 - f1)
+                for c2 in range(2):
+                    k = b + c0 * o0 + c1 * o1 + c2 * o2
+                    accs[chan[k]] += w1 * (f2 if c2 else 1.0 - f2) * vol[k]
+
+
+@njit(cache=True)
+def _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan=None, accs=None):
+    """Midpoint rule (amax - amin) / M * sum_m f(x_m) along one ray (forward only). With channels the sums go
+    to `accs` and the return value is the factor (amax - amin) / M that multiplies them."""
     d0, d1, d2 = t0 - s0, t1 - s1, t2 - s2
     amin, amax = _clip(s0, s1, s2, d0, d1, d2, n0, n1, n2)[:2]
     if not amax > amin:
         return 0.0
     xs0, xs1, xs2, dx0, dx1, dx2 = _march(s0, s1, s2, d0, d1, d2, amin, amax, M)
+    if chan is not None:
+        _tri_sum_ch(vol, chan, accs, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, 0, M)
+        return (amax - amin) / M
     a, b = _interior(xs0, dx0, n0, 0, M)
     a, b = _interior(xs1, dx1, n1, a, b)
     a, b = _interior(xs2, dx2, n2, a, b)
@@ -349,18 +402,21 @@ def _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2):
     acc += _tri_sum(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, b, M)
     return acc * (amax - amin) / M
 
-# %% ../nbs/api/06_kernels.ipynb #fe549ac3
+# %% ../nbs/api/06_kernels.ipynb #7a279131
 @njit(cache=True)
-def _tri_grad(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
-    "Over samples m0..m1-1 (clamped at the border): sum f, sum G and sum m G, with G the interpolant's gradient."
+def _tri_grad(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1, chan=None, gch=None):
+    """Over samples m0..m1-1 (clamped at the border): sum f, sum G and sum m G, with G the interpolant's gradient
+    (with channels, of the values times their channel's upstream gradient)."""
     Sf = A0 = A1 = A2 = P0 = P1 = P2 = 0.0
     for m in range(m0, m1):
         i0, f0, o0, k0 = _corner(xs0 + m * dx0, n0, S0)
         i1, f1, o1, k1 = _corner(xs1 + m * dx1, n1, S1)
         i2, f2, o2, k2 = _corner(xs2 + m * dx2, n2, S2)
         b = i0 * S0 + i1 * S1 + i2 * S2
-        c000, c001, c010, c011 = vol[b], vol[b + o2], vol[b + o1], vol[b + o1 + o2]
-        c100, c101, c110, c111 = vol[b + o0], vol[b + o0 + o2], vol[b + o0 + o1], vol[b + o0 + o1 + o2]
+        c000, c001 = _eff(vol, b, chan, gch), _eff(vol, b + o2, chan, gch)
+        c010, c011 = _eff(vol, b + o1, chan, gch), _eff(vol, b + o1 + o2, chan, gch)
+        c100, c101 = _eff(vol, b + o0, chan, gch), _eff(vol, b + o0 + o2, chan, gch)
+        c110, c111 = _eff(vol, b + o0 + o1, chan, gch), _eff(vol, b + o0 + o1 + o2, chan, gch)
         c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
         c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
         c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
@@ -411,7 +467,8 @@ def _layers(xs, dx, n, M, plo, phi):
 
 
 @njit(cache=True)
-def _tri_scatter(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1, coef, want_end):
+def _tri_scatter(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1, coef, want_end,
+                 chan=None, gch=None):
     """Add coef x (interpolation weight) into the corners in axis-0 layers [plo, phi) of samples m0..m1-1; with
     `want_end`, also return the sums of `_tri_grad` over the samples whose lower corner is in [plo, phi)."""
     Sf = A0 = A1 = A2 = P0 = P1 = P2 = 0.0
@@ -424,18 +481,20 @@ def _tri_scatter(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, xs0, xs1, xs2, dx0
         w00, w01 = coef * (1 - f1) * (1 - f2), coef * (1 - f1) * f2
         w10, w11 = coef * f1 * (1 - f2), coef * f1 * f2
         if own:  # the lower layer is this slab's
-            gvol[b] += (1 - f0) * w00
-            gvol[b + o2] += (1 - f0) * w01
-            gvol[b + o1] += (1 - f0) * w10
-            gvol[b + o1 + o2] += (1 - f0) * w11
+            gvol[b] += (1 - f0) * w00 * _gw(b, chan, gch)
+            gvol[b + o2] += (1 - f0) * w01 * _gw(b + o2, chan, gch)
+            gvol[b + o1] += (1 - f0) * w10 * _gw(b + o1, chan, gch)
+            gvol[b + o1 + o2] += (1 - f0) * w11 * _gw(b + o1 + o2, chan, gch)
         if i0 + 1 <= phi - 1 and o0 != 0:  # the upper layer is this slab's
-            gvol[b + o0] += f0 * w00
-            gvol[b + o0 + o2] += f0 * w01
-            gvol[b + o0 + o1] += f0 * w10
-            gvol[b + o0 + o1 + o2] += f0 * w11
+            gvol[b + o0] += f0 * w00 * _gw(b + o0, chan, gch)
+            gvol[b + o0 + o2] += f0 * w01 * _gw(b + o0 + o2, chan, gch)
+            gvol[b + o0 + o1] += f0 * w10 * _gw(b + o0 + o1, chan, gch)
+            gvol[b + o0 + o1 + o2] += f0 * w11 * _gw(b + o0 + o1 + o2, chan, gch)
         if want_end and own:
-            c000, c001, c010, c011 = vol[b], vol[b + o2], vol[b + o1], vol[b + o1 + o2]
-            c100, c101, c110, c111 = vol[b + o0], vol[b + o0 + o2], vol[b + o0 + o1], vol[b + o0 + o1 + o2]
+            c000, c001 = _eff(vol, b, chan, gch), _eff(vol, b + o2, chan, gch)
+            c010, c011 = _eff(vol, b + o1, chan, gch), _eff(vol, b + o1 + o2, chan, gch)
+            c100, c101 = _eff(vol, b + o0, chan, gch), _eff(vol, b + o0 + o2, chan, gch)
+            c110, c111 = _eff(vol, b + o0 + o1, chan, gch), _eff(vol, b + o0 + o1 + o2, chan, gch)
             c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
             c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
             c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
@@ -479,8 +538,10 @@ def _tri_end(s0, s1, s2, t0, t1, t2, n0, n1, n2, M, L, g, Sf, A0, A1, A2, P0, P1
 
 
 @njit(cache=True)
-def _trilinear_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, L, g, want_vol, want_end):
-    "g * (dI/ds, dI/dt, dI/dL) of one ray; with `want_vol` it adds the volume gradient of its samples into layers [plo, phi)."
+def _trilinear_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, L, g, want_vol, want_end,
+                        chan=None, gch=None):
+    """g * (dI/ds, dI/dt, dI/dL) of one ray; with `want_vol` it adds the volume gradient of its samples into layers
+    [plo, phi). With channels, g = 1 and the upstream gradients of the ray's channels are `gch`."""
     d0, d1, d2 = t0 - s0, t1 - s1, t2 - s2
     amin, amax = _clip(s0, s1, s2, d0, d1, d2, n0, n1, n2)[:2]
     z = 0.0
@@ -490,7 +551,10 @@ def _trilinear_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, 
     if want_vol:
         m0, m1 = _layers(xs0, dx0, n0, M, plo, phi)
         coef = g * L * (amax - amin) / M
-        r = _tri_scatter(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1, coef, want_end)
+        r = _tri_scatter(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1, coef, want_end,
+                         chan, gch)
+    elif chan is not None:
+        r = _tri_grad(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, 0, M, chan, gch)
     else:
         a, b = _interior(xs0, dx0, n0, 0, M)
         a, b = _interior(xs1, dx1, n1, a, b)
@@ -505,7 +569,7 @@ def _trilinear_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, 
         return z, z, z, z, z, z, z
     return _tri_end(s0, s1, s2, t0, t1, t2, n0, n1, n2, M, L, g, r[0], r[1], r[2], r[3], r[4], r[5], r[6])
 
-# %% ../nbs/api/06_kernels.ipynb #f9e7e143
+# %% ../nbs/api/06_kernels.ipynb #3789c6fd
 _BLOCK = 32  # rays a thread takes at a time (consecutive in `ray_order`)
 
 
@@ -520,25 +584,49 @@ def _ray(r, N, s, t):
 
 
 @njit(parallel=True, cache=True)
-def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, nthreads, block):
-    "out = line integrals of all rays (Siddon when M == 0, else trilinear with M samples); threads take blocks of `order` in turn."
+def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, nthreads, block, chan=None):
+    """out (B, C, N) = line integrals of all rays (Siddon when M == 0, else trilinear with M samples), C = 1 without
+    a channel map; threads take blocks of `order` in turn."""
     B, N = L.shape
     R = B * N
+    C = 1 if chan is None else out.shape[1]
     nblocks = (R + block - 1) // block
     for th in prange(nthreads):
+        accs = np.zeros(C)  # per-thread channel sums of the current ray
         for blk in range(th, nblocks, nthreads):
             for q in range(blk * block, min(R, (blk + 1) * block)):
                 b, j, s0, s1, s2, t0, t1, t2 = _ray(order[q], N, s, t)
-                if M == 0:
-                    acc = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2)
+                if chan is None:
+                    if M == 0:
+                        acc = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2)
+                    else:
+                        acc = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2)
+                    out[b, 0, j] = acc * L[b, j]
                 else:
-                    acc = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2)
-                out[b, j] = acc * L[b, j]
+                    accs[:] = 0.0
+                    if M == 0:
+                        f = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2, chan, accs)
+                    else:
+                        f = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs)
+                    for c in range(C):
+                        out[b, c, j] = accs[c] * f * L[b, j]
+
+
+@njit(cache=True)
+def _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb, want_vol, want_end, chan, gch):
+    "g * (dI/ds, dI/dt, dI/dL) of one ray by either renderer (with channels: gb = 1 and the channels' gradients in `gch`)."
+    if M == 0:
+        acc, gs0, gs1, gs2, gt0, gt1, gt2 = _siddon_ray_grad(
+            vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0, t1, t2, gb * Lb, want_vol, want_end, chan, gch)
+        return gs0, gs1, gs2, gt0, gt1, gt2, gb * acc
+    return _trilinear_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb,
+                               want_vol, want_end, chan, gch)
 
 
 @njit(parallel=True, cache=True)
-def _endpoint_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, grad, order, nthreads, block):
-    "grad[b, j] = g * (dI/ds, dI/dt, dI/dL) of every ray (no volume gradient), rays shared out as in `_forward_kernel`."
+def _endpoint_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, grad, order, nthreads, block, chan=None):
+    """grad[b, j] = g * (dI/ds, dI/dt, dI/dL) of every ray (no volume gradient), rays shared out as in `_forward_kernel`;
+    g is (B, C, N) (C = 1 without channels)."""
     B, N = L.shape
     R = B * N
     nblocks = (R + block - 1) // block
@@ -547,21 +635,19 @@ def _endpoint_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, grad, order, nt
         for blk in range(th, nblocks, nthreads):
             for q in range(blk * block, min(R, (blk + 1) * block)):
                 b, j, s0, s1, s2, t0, t1, t2 = _ray(order[q], N, s, t)
-                gb, Lb = np.float64(g[b, j]), np.float64(L[b, j])
-                if M == 0:
-                    acc, gs0, gs1, gs2, gt0, gt1, gt2 = _siddon_ray_grad(
-                        vol, dummy, n0, n1, n2, S0, S1, S2, 0, n0, s0, s1, s2, t0, t1, t2, gb * Lb, False, True)
-                    gl = gb * acc
+                Lb = np.float64(L[b, j])
+                if chan is None:
+                    r = _ray_grad(vol, dummy, n0, n1, n2, S0, S1, S2, 0, n0, M, s0, s1, s2, t0, t1, t2, Lb,
+                                  np.float64(g[b, 0, j]), False, True, None, None)
                 else:
-                    gs0, gs1, gs2, gt0, gt1, gt2, gl = _trilinear_ray_grad(
-                        vol, dummy, n0, n1, n2, S0, S1, S2, 0, n0, M, s0, s1, s2, t0, t1, t2, Lb, gb, False, True)
-                grad[b, j, 0], grad[b, j, 1], grad[b, j, 2] = gs0, gs1, gs2
-                grad[b, j, 3], grad[b, j, 4], grad[b, j, 5] = gt0, gt1, gt2
-                grad[b, j, 6] = gl
+                    r = _ray_grad(vol, dummy, n0, n1, n2, S0, S1, S2, 0, n0, M, s0, s1, s2, t0, t1, t2, Lb,
+                                  1.0, False, True, chan, g[b, :, j])
+                for k in range(7):
+                    grad[b, j, k] = r[k]
 
 
 @njit(parallel=True, cache=True)
-def _volume_kernel(vol, gvol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, edges, part, order, want_end):
+def _volume_kernel(vol, gvol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, edges, part, order, want_end, chan=None):
     """Volume gradient of the rays `order` (and with `want_end` each slab's share of their end-point gradients,
     part[k, q]): one slab of axis-0 layers [edges[k], edges[k+1]) per thread, so no two threads add into one voxel."""
     B, N = L.shape
@@ -569,25 +655,40 @@ def _volume_kernel(vol, gvol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, edges, part
         plo, phi = edges[k], edges[k + 1]
         for q in range(order.shape[0]):
             b, j, s0, s1, s2, t0, t1, t2 = _ray(order[q], N, s, t)
-            gb, Lb = np.float64(g[b, j]), np.float64(L[b, j])
-            if M == 0:
-                acc, gs0, gs1, gs2, gt0, gt1, gt2 = _siddon_ray_grad(
-                    vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0, t1, t2, gb * Lb, True, want_end)
-                gl = gb * acc
+            Lb = np.float64(L[b, j])
+            if chan is None:
+                r = _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb,
+                              np.float64(g[b, 0, j]), True, want_end, None, None)
             else:
-                gs0, gs1, gs2, gt0, gt1, gt2, gl = _trilinear_ray_grad(
-                    vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb, True, want_end)
+                r = _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb,
+                              1.0, True, want_end, chan, g[b, :, j])
             if want_end:
-                part[k, q, 0], part[k, q, 1], part[k, q, 2] = gs0, gs1, gs2
-                part[k, q, 3], part[k, q, 4], part[k, q, 5] = gt0, gt1, gt2
-                part[k, q, 6] = gl
+                for i in range(7):
+                    part[k, q, i] = r[i]
 
-# %% ../nbs/api/06_kernels.ipynb #9e2b1aa6
-def _threads() -> int:
-    "Match numba's thread count to torch's, and return it."
-    n = max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
-    numba.set_num_threads(n)
-    return n
+# %% ../nbs/api/06_kernels.ipynb #71112446
+class _threads:
+    """Run numba's kernels on as many threads as torch uses, and leave torch's own count as it was.
+
+    Numba's OpenMP threading layer and PyTorch's share the OpenMP runtime's per-thread setting, so starting a
+    numba parallel region can change what `torch.get_num_threads()` reports (seen: 1 became 2, slowing every later
+    PyTorch op in the process); the count is put back on exit."""
+
+    def __enter__(self) -> int:
+        self.torch_threads = torch.get_num_threads()
+        n = max(1, min(self.torch_threads, numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(n)
+        return n
+
+    def __exit__(self, *exc):
+        if torch.get_num_threads() != self.torch_threads:
+            torch.set_num_threads(self.torch_threads)
+        return False
+
+
+def _flat(x: Tensor) -> np.ndarray:
+    "1-D numpy view of a dense tensor's storage (any strides)."
+    return torch.as_strided(x.detach(), (x.numel(),), (1,)).numpy()
 
 
 def _layout(volume: Tensor) -> tuple:
@@ -599,8 +700,16 @@ def _layout(volume: Tensor) -> tuple:
         expect *= volume.shape[a]
     if not dense:
         volume = volume.contiguous()
-    flat = torch.as_strided(volume.detach(), (volume.numel(),), (1,))
-    return volume, flat.numpy(), tuple(volume.stride())
+    return volume, _flat(volume), tuple(volume.stride())
+
+
+def _channel_map(channels: Tensor, volume: Tensor, n_channels: int) -> Tensor:
+    "The voxel -> channel map as uint8 (int32 above 255 channels) with the volume's strides: flat indices then agree."
+    cdt = torch.uint8 if n_channels <= 255 else torch.int32
+    if channels.dtype == cdt and channels.stride() == volume.stride():
+        return channels
+    out = torch.empty_strided(volume.shape, volume.stride(), dtype=cdt)
+    return out.copy_(channels)
 
 
 def _main_axis(s: Tensor, t: Tensor) -> int:
@@ -637,21 +746,26 @@ def _slabs(n0: int, k: int) -> np.ndarray:
 
 
 class FusedRender(torch.autograd.Function):
-    "Compiled line integrals of rays in grid coordinates (M = 0: Siddon; M > 0: trilinear with M samples) and their analytic gradients."
+    """Compiled line integrals of rays in grid coordinates (M = 0: Siddon; M > 0: trilinear with M samples) and their
+    analytic gradients; with a voxel -> channel map, one integral per channel: (B, C, N) instead of (B, N)."""
 
     @staticmethod
-    def forward(ctx, volume, s, t, length, M, chunk_size):
+    def forward(ctx, volume, s, t, length, M, chunk_size, channels=None, n_channels=None):
         dtype = volume.dtype
         work = dtype if dtype in (torch.float32, torch.float64) else torch.float32
         volume, vol, S = _layout(volume.detach().to(work))
         s, t, length = (x.detach().to(work).contiguous() for x in (s, t, length))
-        out = torch.empty(length.shape, dtype=work)
+        chan = None if channels is None else _channel_map(channels, volume, n_channels)
+        B, N = length.shape
+        out = torch.empty((B, 1 if chan is None else n_channels, N), dtype=work)
         order = ray_order(volume, s, t)
         if out.numel():
-            _forward_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(), out.numpy(), order, _threads(), _BLOCK)
+            with _threads() as nthreads:
+                _forward_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(), out.numpy(), order,
+                                nthreads, _BLOCK, None if chan is None else _flat(chan))
         ctx.save_for_backward(volume, s, t, length)
-        ctx.M, ctx.chunk_size, ctx.order, ctx.dtype = M, chunk_size, order, dtype
-        return out.to(dtype)
+        ctx.M, ctx.chunk_size, ctx.order, ctx.dtype, ctx.chan = M, chunk_size, order, dtype, chan
+        return (out[:, 0] if chan is None else out).to(dtype)
 
     @staticmethod
     @once_differentiable
@@ -659,35 +773,37 @@ class FusedRender(torch.autograd.Function):
         volume, s, t, length = ctx.saved_tensors
         need_v, need_s, need_t, need_l = ctx.needs_input_grad[:4]
         M, order = ctx.M, ctx.order
-        g = g.to(volume.dtype).contiguous()
+        chan = None if ctx.chan is None else _flat(ctx.chan)
         B, N = length.shape
+        g = g.to(volume.dtype).reshape(B, -1, N).contiguous()  # (B, C, N), C = 1 without channels
         want_end = need_s or need_t or need_l
         _, vol, S = _layout(volume)
-        nthreads = _threads()
         grad_v = grad = None
-        if need_v:
-            p = _main_axis(s, t)  # slabs across the rays' main axis; the kernels see it as axis 0
-            perm = [p] + [a for a in range(3) if a != p]
-            gv = torch.zeros_like(volume)  # dense, with the volume's strides
-            gvol = torch.as_strided(gv, (gv.numel(),), (1,)).numpy()
-            edges = _slabs(volume.shape[p], nthreads)
-            sp, tp = s[..., perm].contiguous().numpy(), t[..., perm].contiguous().numpy()
-            shape_p, S_p = [volume.shape[a] for a in perm], [S[a] for a in perm]
-            grad_p = np.zeros((B * N, 7)) if want_end else None
-            for r0 in range(0, B * N, ctx.chunk_size):
-                rays = order[r0 : r0 + ctx.chunk_size]
-                part = np.zeros((len(edges) - 1, len(rays), 7) if want_end else (1, 1, 7))
-                _volume_kernel(vol, gvol, *shape_p, *S_p, M, sp, tp, length.numpy(), g.numpy(), edges, part, rays, want_end)
+        with _threads() as nthreads:
+            if need_v:
+                p = _main_axis(s, t)  # slabs across the rays' main axis; the kernels see it as axis 0
+                perm = [p] + [a for a in range(3) if a != p]
+                gv = torch.zeros_like(volume)  # dense, with the volume's strides
+                gvol = _flat(gv)
+                edges = _slabs(volume.shape[p], nthreads)
+                sp, tp = s[..., perm].contiguous().numpy(), t[..., perm].contiguous().numpy()
+                shape_p, S_p = [volume.shape[a] for a in perm], [S[a] for a in perm]
+                grad_p = np.zeros((B * N, 7)) if want_end else None
+                for r0 in range(0, B * N, ctx.chunk_size):
+                    rays = order[r0 : r0 + ctx.chunk_size]
+                    part = np.zeros((len(edges) - 1, len(rays), 7) if want_end else (1, 1, 7))
+                    _volume_kernel(vol, gvol, *shape_p, *S_p, M, sp, tp, length.numpy(), g.numpy(), edges, part, rays,
+                                   want_end, chan)
+                    if want_end:
+                        grad_p[rays] = part.sum(0)
                 if want_end:
-                    grad_p[rays] = part.sum(0)
-            if want_end:
-                inv = list(np.argsort(perm))
-                grad = torch.from_numpy(grad_p[:, inv + [3 + i for i in inv] + [6]]).reshape(B, N, 7).to(volume.dtype)
-            grad_v = gv.to(ctx.dtype)
-        elif want_end:
-            grad = torch.empty((B, N, 7), dtype=volume.dtype)
-            _endpoint_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(), g.numpy(), grad.numpy(),
-                             order, nthreads, _BLOCK)
+                    inv = list(np.argsort(perm))
+                    grad = torch.from_numpy(grad_p[:, inv + [3 + i for i in inv] + [6]]).reshape(B, N, 7).to(volume.dtype)
+                grad_v = gv.to(ctx.dtype)
+            elif want_end:
+                grad = torch.empty((B, N, 7), dtype=volume.dtype)
+                _endpoint_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(), g.numpy(), grad.numpy(),
+                                 order, nthreads, _BLOCK, chan)
         gs = gt = gl = None
         if need_s:
             gs = (grad[..., :3].sum(1, keepdim=True) if s.shape[1] == 1 else grad[..., :3]).to(ctx.dtype)
@@ -695,9 +811,9 @@ class FusedRender(torch.autograd.Function):
             gt = grad[..., 3:6].to(ctx.dtype)
         if need_l:
             gl = grad[..., 6].to(ctx.dtype)
-        return grad_v, gs, gt, gl, None, None
+        return grad_v, gs, gt, gl, None, None, None, None
 
-# %% ../nbs/api/06_kernels.ipynb #0c705aa1
+# %% ../nbs/api/06_kernels.ipynb #cf78312c
 _VOLUMES_CHECKED = {}  # id(tensor) -> (weakref, version, pointer, shape, strides, dtype)
 
 
@@ -716,7 +832,7 @@ def _check_volume_once(volume):
     return checked
 
 
-def _fused_inputs(volume, affine, source, targets, chunk_size):
+def _fused_inputs(volume, affine, source, targets, chunk_size, channels=None, n_channels=None):
     "Validate a fused render call and return (volume, grid source, grid targets, world lengths, chunk_size)."
     if numba is None:
         raise ImportError('the fused kernels need numba: pip install "diffdrr[fast]" (or use siddon / trilinear)')
@@ -728,9 +844,26 @@ def _fused_inputs(volume, affine, source, targets, chunk_size):
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer number of rays; got {chunk_size!r}")
     volume = _check_volume_once(volume)
+    if channels is not None:
+        _check_channel_map(channels, volume.shape, n_channels)
     # prepare_rays validates the rays and promotes dtypes; a one-voxel stand-in spares it a second pass over the volume
     stand_in, s, t, length = prepare_rays(volume.new_zeros((1, 1, 1)), affine, source, targets)
     return volume.to(stand_in.dtype), s, t, length, chunk_size
+
+
+def _check_channel_map(channels, shape, n_channels):
+    "Validate a voxel -> channel map as `check_channels` does, without making an int64 copy of it."
+    if not isinstance(channels, Tensor) or channels.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+        raise TypeError(f"channels must be an integer tensor of shape {tuple(shape)}; got {type(channels).__name__} {getattr(channels, 'dtype', '')}")
+    if tuple(channels.shape) != tuple(shape):
+        raise ValueError(f"channels must have the volume's shape {tuple(shape)}; got {tuple(channels.shape)}")
+    if isinstance(n_channels, bool) or not isinstance(n_channels, int) or n_channels < 1:
+        raise ValueError(f"n_channels must be a positive integer; got {n_channels!r}")
+    if channels.device.type != "cpu":
+        raise ValueError(f"channels must be a CPU tensor for the fused kernels; got device {channels.device}")
+    lo, hi = (int(x) for x in torch.aminmax(channels)) if channels.numel() else (0, 0)
+    if lo < 0 or hi >= n_channels:
+        raise ValueError(f"channels must hold values in [0, {n_channels}); got [{lo}, {hi}]")
 
 
 def siddon_grid_fused(
@@ -739,9 +872,11 @@ def siddon_grid_fused(
     t: Tensor,  # (B, N, 3) ray ends in grid coordinates
     length: Tensor,  # (B, N) world length of each ray, mm
     chunk_size: int = 2**16,  # rays per block of the volume-gradient pass
-) -> Tensor:  # (B, N) line integrals
+    channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel: one integral per channel
+    n_channels: int = None,  # number of channels C (with `channels`)
+) -> Tensor:  # (B, N) line integrals; (B, C, N) with `channels`
     "Siddon's line integrals of rays in grid coordinates, by the compiled kernel (no checks)."
-    return FusedRender.apply(volume, s, t, length, 0, chunk_size)
+    return FusedRender.apply(volume, s, t, length, 0, chunk_size, channels, n_channels)
 
 
 def trilinear_grid_fused(
@@ -751,9 +886,11 @@ def trilinear_grid_fused(
     length: Tensor,  # (B, N) world length of each ray, mm
     n_points: int,  # samples per ray M
     chunk_size: int = 2**16,  # rays per block of the volume-gradient pass
-) -> Tensor:  # (B, N) line integrals
+    channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel: one integral per channel
+    n_channels: int = None,  # number of channels C (with `channels`)
+) -> Tensor:  # (B, N) line integrals; (B, C, N) with `channels`
     "Midpoint-rule trilinear line integrals of rays in grid coordinates, by the compiled kernel (no checks)."
-    return FusedRender.apply(volume, s, t, length, int(n_points), chunk_size)
+    return FusedRender.apply(volume, s, t, length, int(n_points), chunk_size, channels, n_channels)
 
 
 def siddon_fused(
@@ -762,10 +899,12 @@ def siddon_fused(
     source: Tensor,  # (B, 1, 3) X-ray source in world mm
     targets: Tensor,  # (B, N, 3) pixel targets in world mm
     chunk_size: int = None,  # rays per block of the volume-gradient pass (default 65536)
-) -> Tensor:  # (B, N) exact line integrals, value x mm
+    channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel: render one image per channel
+    n_channels: int = None,  # number of channels C (with `channels`)
+) -> Tensor:  # (B, N) exact line integrals, value x mm; (B, C, N) with `channels`
     "Exact line integrals of rays through `volume` (Siddon's method), by the compiled CPU kernel."
-    volume, s, t, length, chunk_size = _fused_inputs(volume, affine, source, targets, chunk_size)
-    return FusedRender.apply(volume, s, t, length, 0, chunk_size)
+    volume, s, t, length, chunk_size = _fused_inputs(volume, affine, source, targets, chunk_size, channels, n_channels)
+    return FusedRender.apply(volume, s, t, length, 0, chunk_size, channels, n_channels)
 
 
 def trilinear_fused(
@@ -776,8 +915,10 @@ def trilinear_fused(
     n_points: int = None,  # samples per ray
     step: float = None,  # or: the largest sample spacing in mm
     chunk_size: int = None,  # rays per block of the volume-gradient pass (default 65536)
-) -> Tensor:  # (B, N) line integrals, value x mm
+    channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel: render one image per channel
+    n_channels: int = None,  # number of channels C (with `channels`)
+) -> Tensor:  # (B, N) line integrals, value x mm; (B, C, N) with `channels`
     "Line integrals through the trilinearly interpolated volume (midpoint rule), by the compiled CPU kernel."
-    volume, s, t, length, chunk_size = _fused_inputs(volume, affine, source, targets, chunk_size)
+    volume, s, t, length, chunk_size = _fused_inputs(volume, affine, source, targets, chunk_size, channels, n_channels)
     M = n_samples(volume.shape, affine, n_points, step)
-    return FusedRender.apply(volume, s, t, length, M, chunk_size)
+    return FusedRender.apply(volume, s, t, length, M, chunk_size, channels, n_channels)

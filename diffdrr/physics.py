@@ -237,11 +237,8 @@ def _render(
     channels: Tensor = None,  # (X, Y, Z) int64 voxel -> channel
     n_channels: int = None,  # C
 ) -> Tensor:  # (B, C, H, W) (C = 1 without channels)
-    "Render any volume on a DRR's grid with its renderer and settings."
-    if drr.renderer == "siddon":
-        img = siddon(volume, drr.affine, source, targets, drr.chunk_size, channels, n_channels)
-    else:
-        img = trilinear(volume, drr.affine, source, targets, drr.n_points, drr.step, drr.chunk_size, channels, n_channels)
+    "Render any volume on a DRR's grid with its renderer, settings and backend."
+    img = drr.line_integrals(volume, source, targets, channels, n_channels)
     return img.reshape(source.shape[0], -1, drr.height, drr.width)
 
 
@@ -294,7 +291,7 @@ def render_structures(
     ids = structure_groups(groups, names)
     G = len(ids)
     # the voxel -> channel map of the groups (as DRR(structures=...) builds one per label): group g, or G for the rest
-    lut = torch.full((max(int(drr.labels.max()), *(i for group in ids.values() for i in group)) + 1,), G, dtype=torch.long, device=drr.labels.device)
+    lut = torch.full((max(int(drr.labels.max()), *(i for group in ids.values() for i in group)) + 1,), G, dtype=torch.uint8 if G < 255 else torch.int32, device=drr.labels.device)
     for g, group in enumerate(ids.values()):
         lut[group] = g
     channels = lut[drr.labels]
@@ -319,7 +316,7 @@ class MaterialMap:
 
     materials: tuple  # K material names, keys of `MATERIALS`
     densities: tuple  # one (X, Y, Z) tensor of mass densities in g/cm^3 per render pass
-    channels: tuple  # one (X, Y, Z) int64 tensor of material indices in [0, K) per render pass
+    channels: tuple  # one (X, Y, Z) integer tensor of material indices in [0, K) per render pass (decompose: uint8)
 
     def __post_init__(self):
         self.materials = _check_materials(self.materials, "materials")
@@ -335,7 +332,7 @@ class MaterialMap:
     ) -> Tensor:  # (X, Y, Z) linear attenuation in 1/mm at `energy`
         "The volume's attenuation at one energy (for checks and pictures; rendering uses the densities)."
         coef = mass_attenuation(list(self.materials), energy).to(self.densities[0]) / 10  # (K,) mu/rho / 10: 1/mm per g/cm^3
-        return sum(d * coef[c] for d, c in zip(self.densities, self.channels))
+        return sum(d * coef[c.long()] for d, c in zip(self.densities, self.channels))
 
 
 def decompose(
@@ -398,7 +395,8 @@ def decompose(
             inside = labels == int(label)
             densities = [torch.where(inside, density if p == 0 else 0.0, d) for p, d in enumerate(densities)]
             channels = [torch.where(inside, materials.index(material), c) for c in channels]
-    return MaterialMap(tuple(materials), tuple(densities), tuple(channels))
+    small = torch.uint8 if len(materials) < 256 else torch.int32  # compact maps: the compiled kernels read them as they are
+    return MaterialMap(tuple(materials), tuple(densities), tuple(c.to(small) for c in channels))
 
 
 def render_materials(
