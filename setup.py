@@ -13,7 +13,7 @@ def _reqs(key):
     return cfg.get(key, "").split()
 
 
-extras = {name: _reqs(f"{name}_requirements") for name in ("fast", "widgets", "viz3d", "dev", "docs")}
+extras = {name: _reqs(f"{name}_requirements") for name in ("fast", "widgets", "viz3d", "cuda", "dev", "docs")}
 extras["all"] = sorted({r for name in ("fast", "widgets", "viz3d") for r in extras[name]})
 
 with open("README.md", encoding="utf-8") as f:

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['RENDERERS', 'BACKENDS', 'DRR']
 
-# %% ../nbs/api/07_drr.ipynb #6dc51947
+# %% ../nbs/api/07_drr.ipynb #6dd409e7
 import numpy as np
 import torch
 from torch import Tensor
@@ -17,9 +17,18 @@ from .kernels import numba_available, siddon_fused, trilinear_fused
 from .trilinear import trilinear
 from .volume import Volume, check_affine, check_volume
 
-# %% ../nbs/api/07_drr.ipynb #38e593d4
+# %% ../nbs/api/07_drr.ipynb #94fe8d38
 RENDERERS = {"siddon": siddon, "trilinear": trilinear}
-BACKENDS = ("auto", "torch", "numba")
+BACKENDS = ("auto", "torch", "numba", "triton")
+
+
+def _triton():
+    "The Triton kernels' module, imported on first use (None where triton is not installed)."
+    try:
+        from diffdrr import triton_kernels
+    except ImportError:  # pragma: no cover - the module guards its own import of triton
+        return None
+    return triton_kernels if triton_kernels.triton_available() else None
 
 
 def _check_labels(labels, shape, device) -> Tensor:
@@ -81,6 +90,8 @@ class DRR(torch.nn.Module):
             raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
         if backend == "numba" and not numba_available():
             raise ValueError("backend='numba' needs the numba package (pip install 'diffdrr[fast]'); it is not importable")
+        if backend == "triton" and _triton() is None:
+            raise ValueError("backend='triton' needs the triton package (pip install 'diffdrr[cuda]'); it is not importable")
         if renderer not in RENDERERS:
             raise ValueError(f"renderer must be one of {tuple(RENDERERS)}; got {renderer!r}")
         if renderer == "siddon" and (n_points is not None or step is not None):
@@ -158,6 +169,11 @@ class DRR(torch.nn.Module):
         n_channels: int = None,  # number of channels C (with `channels`)
     ) -> Tensor:  # (B, N) line integrals, value x mm; (B, C, N) with `channels`
         "Line integrals of `values` along given rays, by this DRR's renderer, settings and backend."
+        if self._use_triton(values, channels):
+            tk = _triton()
+            if self.renderer == "siddon":
+                return tk.siddon_triton(values, self.affine, source, targets, self.chunk_size)
+            return tk.trilinear_triton(values, self.affine, source, targets, self.n_points, self.step, self.chunk_size)
         if self._use_numba(values):
             if self.renderer == "siddon":
                 return siddon_fused(values, self.affine, source, targets, None, channels, n_channels)
@@ -166,9 +182,22 @@ class DRR(torch.nn.Module):
             return siddon(values, self.affine, source, targets, self.chunk_size, channels, n_channels)
         return trilinear(values, self.affine, source, targets, self.n_points, self.step, self.chunk_size, channels, n_channels)
 
+    def _use_triton(self, values, channels) -> bool:
+        "Whether a render goes through the Triton kernels."
+        if self.backend not in ("auto", "triton"):
+            return False
+        if self.backend == "auto" and values.device.type != "cuda":  # (on a CPU, numba or PyTorch)
+            return False
+        tk = _triton()
+        runnable = tk is not None and tk.triton_available(values.device) and channels is None
+        if self.backend == "triton" and not runnable:
+            why = "structures (channels)" if channels is not None else f"a volume on {values.device}"
+            raise ValueError(f"backend='triton' renders CUDA volumes without structures; got {why}: use backend='torch' or 'auto'")
+        return runnable
+
     def _use_numba(self, values) -> bool:
         "Whether a render goes through the compiled CPU kernels."
-        if self.backend == "torch":
+        if self.backend in ("torch", "triton"):
             return False
         runnable = numba_available() and values.device.type == "cpu"
         if self.backend == "numba" and not runnable:
