@@ -390,6 +390,5 @@ def main(argv=None):
     return rows
 
 # %% ../nbs/api/12_benchmark.ipynb #19c454a0
-#| eval: false
-if __name__ == "__main__":
+if __name__ == "__main__" and "__file__" in globals():  # run as a script (a notebook kernel has no __file__)
     main()

@@ -59,6 +59,5 @@ def main(argv=None):
     return out
 
 # %% ../nbs/api/13_demo.ipynb #b662fe17
-#| eval: false
-if __name__ == "__main__":
+if __name__ == "__main__" and "__file__" in globals():  # run as a script (a notebook kernel has no __file__)
     main()
