@@ -15,7 +15,7 @@ DOCS_OPTS ?= --keep-going
 export PIP_ROOT_USER_ACTION := ignore
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean
+.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean compare
 
 help:
 	@echo "make install      install diffdrr (editable) with the dev extra"
@@ -26,6 +26,7 @@ help:
 	@echo "make explorer-check  serve the explorer tutorial with Voila and drive it in headless Chromium"
 	@echo "make clean-check  fail if nbdev_clean, nbdev_export or make readme change the tree"
 	@echo "make readme       regenerate README.md from nbs/index.ipynb"
+	@echo "make compare      time our renderers beside DiffDRR 0.6.1 and nanodrr 0.1.7 (their venv: REF_VENV)"
 
 install:
 	@if ! $(PYTHON) -c "import torch" >/dev/null 2>&1; then \
@@ -76,3 +77,22 @@ readme:
 
 clean:
 	rm -rf _build _proc _docs
+
+# `make compare`: scripts/compare_libraries.py times our renderers beside DiffDRR 0.6.1 and nanodrr 0.1.7.
+# Theirs live in a separate venv (their package is also named `diffdrr`), REF_VENV, built here when it
+# is missing: no system site packages, the local CPU torch wheel first, then the two releases from
+# REF_WHEELS (or PyPI) with torch pinned so that nothing upgrades it. (PyPI's torchvision, pulled in by
+# DiffDRR, is a CUDA build that cannot load beside CPU torch; the comparison never imports it.)
+REF_VENV ?= $(abspath ..)/venv-ref
+REF_WHEELS ?= /tmp/pkgs
+REF_PKGS := $(or $(wildcard $(REF_WHEELS)/diffdrr-0.6.1-py3-none-any.whl),diffdrr==0.6.1) \
+            $(or $(wildcard $(REF_WHEELS)/nanodrr-0.1.7-py3-none-any.whl),nanodrr==0.1.7)
+
+compare: install
+	@if ! $(REF_VENV)/bin/python -c "import diffdrr, nanodrr" >/dev/null 2>&1; then \
+	  echo "building $(REF_VENV) (DiffDRR 0.6.1, nanodrr 0.1.7)"; \
+	  $(PYTHON) -m venv $(REF_VENV) && \
+	  $(REF_VENV)/bin/pip install --quiet "$(TORCH_LOCAL)" && \
+	  $(REF_VENV)/bin/pip install --quiet "$(TORCH_LOCAL)" $(REF_PKGS) || exit 1; \
+	fi
+	$(PYTHON) scripts/compare_libraries.py --ref-python $(REF_VENV)/bin/python
