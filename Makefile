@@ -15,7 +15,7 @@ DOCS_OPTS ?= --keep-going
 export PIP_ROOT_USER_ACTION := ignore
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean compare
+.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration
 
 help:
 	@echo "make install      install diffdrr (editable) with the dev extra"
@@ -27,6 +27,7 @@ help:
 	@echo "make clean-check  fail if nbdev_clean, nbdev_export or make readme change the tree"
 	@echo "make readme       regenerate README.md from nbs/index.ipynb"
 	@echo "make compare      time our renderers beside DiffDRR 0.6.1 and nanodrr 0.1.7 (their venv: REF_VENV)"
+	@echo "make compare-registration  our register beside DiffDRR 0.6.1's registration on the same problems (slow)"
 
 install:
 	@if ! $(PYTHON) -c "import torch" >/dev/null 2>&1; then \
@@ -88,11 +89,16 @@ REF_WHEELS ?= /tmp/pkgs
 REF_PKGS := $(or $(wildcard $(REF_WHEELS)/diffdrr-0.6.1-py3-none-any.whl),diffdrr==0.6.1) \
             $(or $(wildcard $(REF_WHEELS)/nanodrr-0.1.7-py3-none-any.whl),nanodrr==0.1.7)
 
-compare: install
+ref-venv:
 	@if ! $(REF_VENV)/bin/python -c "import diffdrr, nanodrr" >/dev/null 2>&1; then \
 	  echo "building $(REF_VENV) (DiffDRR 0.6.1, nanodrr 0.1.7)"; \
 	  $(PYTHON) -m venv $(REF_VENV) && \
 	  $(REF_VENV)/bin/pip install --quiet "$(TORCH_LOCAL)" && \
 	  $(REF_VENV)/bin/pip install --quiet "$(TORCH_LOCAL)" $(REF_PKGS) || exit 1; \
 	fi
+
+compare: install ref-venv
 	$(PYTHON) scripts/compare_libraries.py --ref-python $(REF_VENV)/bin/python
+
+compare-registration: install ref-venv
+	$(PYTHON) scripts/compare_registration.py --ref-python $(REF_VENV)/bin/python

@@ -137,6 +137,7 @@ def resize_drr(
         x0=d.x0,
         y0=d.y0,
         renderer=drr.renderer,
+        backend=drr.backend,
         n_points=drr.n_points,
         step=drr.step,
         chunk_size=drr.chunk_size,
@@ -247,7 +248,7 @@ def register(
     scales=(4, 2, 1),  # detector downsampling factor of each level, coarse to fine
     iterations=(100, 30, 6),  # most iterations per level (an int: the same for every level)
     schedule: str = "plateau",  # step sizes within a level: "plateau", "cosine" or "constant"
-    patience=3,  # iterations without a new best loss before the step halves (plateau) or the level stops (an int, or one per level)
+    patience=None,  # iterations without a new best loss before the step halves (plateau) or the level stops: an int, one per level, or None (5 at the first level, 3 after)
     min_lr_factor: float = 0.2,  # plateau: converged below this step factor; cosine: the final factor
     tol: float = 1e-7,  # smallest decrease of the loss that counts as an improvement
     progress: bool = True,  # show a tqdm progress bar
@@ -278,7 +279,7 @@ def register(
     lr_rotation, lr_translation = _check_positive(lr_rotation, "lr_rotation"), _check_positive(lr_translation, "lr_translation")
     lr_decay, min_lr_factor = _check_positive(lr_decay, "lr_decay"), _check_positive(min_lr_factor, "min_lr_factor")
     tol = _check_positive(tol, "tol", allow_zero=True)
-    patience = _per_level(patience, len(scales), "patience")
+    patience = (5,) + (3,) * (len(scales) - 1) if patience is None else _per_level(patience, len(scales), "patience")
     B = pose.shape[0]
     run = _Run(B, pose, record_poses)
     bar = tqdm(total=sum(iterations) * (B if optimizer == "lbfgs" else 1), disable=not progress, desc="register", leave=False)

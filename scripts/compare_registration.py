@@ -1,0 +1,297 @@
+"""Our `register` beside DiffDRR 0.6.1's registration, on the same problems, on one CPU, in one run.
+
+The problems are those of our benchmark (`python -m diffdrr.experiments.registration`): the same volume
+(the chest CT averaged as `--ct-downsample` says, or the embedded phantom), the same true pose (the seed's
+registration view), the same detector (`--height` x `--height` pixels over 768 mm, source-to-detector 400 mm),
+and the same random initial poses (rotation up to `--max-rotation` degrees about the volume's centre, shift up
+to `--max-translation` mm, drawn with `--seed`). Each library renders its own fixed image at the true pose and
+registers its own DRR to it; success is a final mTRE below 1 mm over the benchmark's 64 points spread through
+the volume, computed here for both from the final camera-to-world poses in world mm.
+
+Ours: one call of `register` with its defaults per start (NCC; Adam; detector scales 4, 2, 1).
+DiffDRR 0.6.1: its public `DRR` and `Registration` modules and `NormalizedCrossCorrelation2d`, driven by the
+loop its tutorials use (`torch.optim.Adam`, `maximize=True`, one step size for the rotation and one for the
+translation), on the full detector, with Euler angles (ZXY) as the pose parameters. It has no coarse-to-fine,
+step-size schedule or stopping rule of its own, so this script adds the plainest ones: the step sizes halve every
+`--ref-lr-step` steps (`torch.optim.lr_scheduler.StepLR`; without it Adam keeps jittering by about one step,
+0.6 degrees, which alone is more than 1 mm at the corners of the volume), at most `--ref-iterations` steps, stop
+when the similarity has not improved by 1e-6 for `--ref-patience` steps, keep the pose of the best similarity.
+These and its step sizes (`--ref-lr-rotation` rad, `--ref-lr-translation` mm) are our choices, not DiffDRR's,
+and barely tuned, since each of its steps costs about a second of CPU here: of the two schedules tried on the
+chest CT, at most 150 steps halving every 25 converged from 2 of 5 starts (every run used all 150 steps), and the
+default, at most 300 halving every 50, from 4 of 5. The flags let anyone try others.
+
+Each side runs in its own subprocess (theirs under the interpreter of a separate virtual environment, by default
+`../venv-ref` beside the repository, since their package is also called `diffdrr`), with the same number of
+threads and the same OpenMP wait policy. Only DiffDRR's public API is called. The 1-minute load average is
+printed with every timing: the machine may be shared.
+
+    python scripts/compare_registration.py [--volumes ct] [-n 10] [--ref-python ../venv-ref/bin/python]
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_REF = Path(os.environ.get("DIFFDRR_REF_VENV", ROOT.parent / "venv-ref")) / "bin" / "python"
+REF_VERSION = "0.6.1"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Workers (each in its own process; the DiffDRR one imports nothing of ours)
+# ----------------------------------------------------------------------------------------------------------------
+def _ncc_np(a, b) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    return float((a * b).sum() / math.sqrt(float((a * a).sum() * (b * b).sum())))
+
+
+def _progress(cfg: dict, kind: str, i: int, run: dict):
+    "One line per registration, for the driver to echo while the worker runs."
+    with open(cfg["progress"], "a") as f:
+        f.write(f"    {kind} {i + 1}/{len(cfg['starts'])}: {run['evaluations']} evaluations, {run['time']:.1f} s wall "
+                f"({run['cpu_time']:.1f} s CPU), load average {run['load']:.1f}\n")
+
+
+def worker_ours(cfg: dict) -> dict:
+    "Register every start with our `register` (defaults), on the benchmark's problem."
+    import torch
+
+    from diffdrr.experiments.registration import load_problem
+    from diffdrr.registration import register
+
+    torch.set_num_threads(cfg["threads"])
+    p = load_problem(cfg["volume_name"], cfg["height"], ct_downsample=tuple(cfg["ct_downsample"]))
+    drr, fixed = p["drr"], p["fixed"]
+    starts = torch.tensor(cfg["starts"], dtype=torch.float64)
+    register(drr, fixed, starts[:1], iterations=2, progress=False)  # warm-up (compiles the kernels once)
+    out = []
+    for i in range(len(starts)):
+        load = os.getloadavg()[0]
+        res = register(drr, fixed, starts[i : i + 1], progress=False)
+        out.append(dict(pose=res.pose[0].tolist(), time=res.time, cpu_time=res.cpu_time, evaluations=int(res.iterations[0]), load=load))
+        _progress(cfg, "ours", i, out[-1])
+    return dict(runs=out, fixed=fixed[0, 0].double().tolist(), threads=torch.get_num_threads())
+
+
+def worker_diffdrr(cfg: dict) -> dict:
+    "Register every start with DiffDRR 0.6.1's DRR and Registration, through its public API."
+    import numpy as np
+    import torch
+    from torchio import ScalarImage
+
+    import diffdrr
+    from diffdrr.data import read
+    from diffdrr.drr import DRR
+    from diffdrr.metrics import NormalizedCrossCorrelation2d
+    from diffdrr.pose import RigidTransform
+    from diffdrr.registration import Registration
+
+    if diffdrr.__version__ != REF_VERSION:
+        raise RuntimeError(f"expected DiffDRR {REF_VERSION}; imported {diffdrr.__version__} from {diffdrr.__file__}")
+    torch.set_num_threads(cfg["threads"])
+    volume = torch.from_numpy(np.load(cfg["volume"]))  # (X, Y, Z) float32, the voxels our DRR renders
+    affine = np.array(cfg["affine"], dtype=np.float64)  # voxel index -> world mm, as ours
+    # keep the volume where the affine puts it (no reorientation, no recentring) and render its raw values
+    subject = read(ScalarImage(tensor=volume[None], affine=affine), orientation=None, center_volume=False)
+    subject.density.set_data(volume[None])
+    drr = DRR(subject, sdd=cfg["sdd"], height=cfg["height"], delx=cfg["delx"])
+    # their detector (reverse_x_axis=True) puts pixel (i, j) at camera (-x_j, -y_i, sdd) where our pinhole
+    # camera puts it at (x_j, y_i, sdd): our camera-to-world pose P is their pose P @ flip (flip is its own inverse)
+    flip = torch.diag(torch.tensor([-1.0, -1.0, 1.0, 1.0]))
+    true_pose = torch.tensor(cfg["true_pose"], dtype=torch.float32)[None]
+    with torch.no_grad():
+        fixed = drr(RigidTransform(true_pose @ flip))
+    ncc = NormalizedCrossCorrelation2d()
+    out = []
+    for i, start in enumerate(cfg["starts"]):
+        load = os.getloadavg()[0]
+        c0, t0 = time.process_time(), time.perf_counter()
+        rot, trans = RigidTransform(torch.tensor(start, dtype=torch.float32)[None] @ flip).convert("euler_angles", "ZXY")
+        reg = Registration(drr, rot.clone(), trans.clone(), parameterization="euler_angles", convention="ZXY")
+        opt = torch.optim.Adam([{"params": [reg.rotation], "lr": cfg["lr_rotation"]},
+                                {"params": [reg.translation], "lr": cfg["lr_translation"]}], maximize=True)
+        sched = torch.optim.lr_scheduler.StepLR(opt, cfg["lr_step"], gamma=0.5)
+        best, best_pose, stale, steps = -math.inf, None, 0, 0
+        for steps in range(1, cfg["iterations"] + 1):
+            opt.zero_grad()
+            pose = reg.pose
+            sim = ncc(fixed, drr(pose))
+            s = float(sim)
+            if not math.isfinite(s):
+                break
+            if s > best + 1e-6:
+                stale = 0
+            else:
+                stale += 1
+            if s > best:
+                best, best_pose = s, pose.matrix.detach().clone()
+            if stale >= cfg["patience"]:
+                break
+            sim.backward()
+            opt.step()
+            sched.step()
+        t, c = time.perf_counter() - t0, time.process_time() - c0
+        final = (best_pose @ flip)[0] if best_pose is not None else torch.tensor(start)
+        out.append(dict(pose=final.double().tolist(), time=t, cpu_time=c, evaluations=steps, load=load, ncc=best))
+        _progress(cfg, "diffdrr", i, out[-1])
+    return dict(runs=out, fixed=fixed[0, 0].double().tolist(), threads=torch.get_num_threads())
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Driver
+# ----------------------------------------------------------------------------------------------------------------
+def _fail(msg: str, code: int = 2):
+    print(f"compare_registration: {msg}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def check_ref_python(ref_python: Path) -> str:
+    "The version line of the reference interpreter; exits with a message when it cannot run DiffDRR 0.6.1."
+    if not ref_python.exists():
+        _fail(f"no reference interpreter at {ref_python}: build a virtual environment with diffdrr=={REF_VERSION} there, or pass --ref-python")
+    probe = "import diffdrr, torch; print(diffdrr.__version__, torch.__version__)"
+    r = subprocess.run([str(ref_python), "-c", probe], capture_output=True, text=True, cwd=tempfile.gettempdir())
+    if r.returncode != 0:
+        _fail(f"{ref_python} cannot import diffdrr: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}")
+    version, torch_version = r.stdout.split()
+    if version != REF_VERSION:
+        _fail(f"{ref_python} imports diffdrr {version}; expected {REF_VERSION}")
+    return f"DiffDRR {version} (torch {torch_version})"
+
+
+def run_worker(python: str, kind: str, cfg: dict, tmp: Path, env: dict, timeout: float) -> dict:
+    "Run one worker in a fresh process (cwd outside the repository, so theirs never imports ours)."
+    cfg_path, out_path, log = tmp / f"{kind}_cfg.json", tmp / f"{kind}_out.json", tmp / f"{kind}_progress.txt"
+    log.write_text("")
+    cfg_path.write_text(json.dumps(dict(cfg, progress=str(log))))
+    err = open(tmp / f"{kind}_stderr.txt", "w+")
+    proc = subprocess.Popen([python, str(Path(__file__).resolve()), "--worker", kind, str(cfg_path), str(out_path)],
+                            cwd=str(tmp), env=env, stdout=err, stderr=err, text=True)
+    shown, t0 = 0, time.monotonic()
+    while True:
+        try:
+            rc = proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            rc = None
+        lines = log.read_text().splitlines()
+        for line in lines[shown:]:
+            print(line, file=sys.stderr, flush=True)
+        shown = len(lines)
+        if rc is not None:
+            break
+        if time.monotonic() - t0 > timeout:
+            proc.kill()
+            _fail(f"the {kind} worker ran past {timeout:g} s; {shown} registrations done")
+    if rc != 0:
+        err.seek(0)
+        _fail(f"the {kind} worker failed:\n{err.read()[-3000:]}")
+    return json.loads(out_path.read_text())
+
+
+def summarize(name: str, label: str, runs: list, true_pose, points, threshold: float) -> dict:
+    import torch
+
+    from diffdrr.metrics import mtre
+
+    poses = torch.tensor([r["pose"] for r in runs], dtype=torch.float64)
+    err = mtre(poses, true_pose.expand(len(runs), 4, 4), points)
+    ok = (err < threshold).tolist()
+    return dict(volume=name, library=label, n=len(runs), success=sum(ok) / len(ok), median_mtre=float(err.median()),
+                worst_mtre=float(err.max()), median_time=statistics.median(r["time"] for r in runs),
+                median_cpu=statistics.median(r["cpu_time"] for r in runs),
+                median_evals=statistics.median(r["evaluations"] for r in runs),
+                load=(min(r["load"] for r in runs), max(r["load"] for r in runs)), errors=err.tolist())
+
+
+def table(rows: list, threshold: float) -> str:
+    head = f"| volume | library | starts | success (mTRE < {threshold:g} mm) | median final mTRE (worst) | median loss evaluations | median time per registration | load average (1 min) |"
+    lines = [head, "|" + "---|" * 8]
+    for r in rows:
+        lines.append(f"| {r['volume']} | {r['library']} | {r['n']} | {r['success']:.0%} | {r['median_mtre']:.3f} mm ({r['worst_mtre']:.3g}) | "
+                     f"{r['median_evals']:.0f} | {r['median_time']:.2f} s wall, {r['median_cpu']:.2f} s CPU | {r['load'][0]:.1f}-{r['load'][1]:.1f} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--volumes", default="ct", help="comma-separated: ct, phantom (default ct)")
+    ap.add_argument("-n", type=int, default=10, help="random starts per volume (default 10)")
+    ap.add_argument("--max-rotation", type=float, default=10.0, help="largest initial rotation, degrees (default 10)")
+    ap.add_argument("--max-translation", type=float, default=20.0, help="largest initial translation, mm (default 20)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the initial poses (default 0, as the benchmark)")
+    ap.add_argument("--height", type=int, default=128, help="detector rows and columns (default 128)")
+    ap.add_argument("--ct-downsample", default="4,4,1", help="voxel blocks averaged in the CT (default 4,4,1, as the benchmark)")
+    ap.add_argument("--threshold", type=float, default=1.0, help="success: final mTRE below this, mm (default 1)")
+    ap.add_argument("--threads", type=int, default=2, help="threads of each side (default 2)")
+    ap.add_argument("--ref-python", type=Path, default=DEFAULT_REF, help=f"interpreter with DiffDRR {REF_VERSION} (default {DEFAULT_REF})")
+    ap.add_argument("--ref-iterations", type=int, default=300, help="DiffDRR: most Adam steps (default 300)")
+    ap.add_argument("--ref-lr-step", type=int, default=50, help="DiffDRR: the step sizes halve every this many steps (default 50)")
+    ap.add_argument("--ref-patience", type=int, default=20, help="DiffDRR: stop after this many steps without a better similarity (default 20)")
+    ap.add_argument("--ref-lr-rotation", type=float, default=1e-2, help="DiffDRR: Adam step size of the Euler angles, rad (default 0.01)")
+    ap.add_argument("--ref-lr-translation", type=float, default=1.0, help="DiffDRR: Adam step size of the translation, mm (default 1)")
+    ap.add_argument("--only", choices=("ours", "diffdrr"), default=None, help="run one side only")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds per worker (default 3600)")
+    args = ap.parse_args(argv)
+
+    import numpy as np
+    import torch
+
+    from diffdrr.experiments.registration import SDR, SPAN, load_problem, random_offsets
+    from diffdrr.registration import volume_center
+
+    ref_line = check_ref_python(args.ref_python) if args.only != "ours" else "DiffDRR not run"
+    env = dict(os.environ)
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # the same for both sides (see the benchmark's notes)
+    env.pop("PYTHONPATH", None)
+    ct_factors = [int(f) for f in args.ct_downsample.split(",")]
+    print(f"registration, ours beside {ref_line}: {args.n} starts per volume, offsets up to {args.max_rotation:g} deg and "
+          f"{args.max_translation:g} mm (seed {args.seed}), {args.height} x {args.height} detector, {args.threads} threads each, "
+          f"OMP_WAIT_POLICY={env['OMP_WAIT_POLICY']}; {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cmp_reg_") as tmp:
+        tmp = Path(tmp)
+        for name in [v.strip() for v in args.volumes.split(",") if v.strip()]:
+            p = load_problem(name, args.height, ct_downsample=tuple(ct_factors))
+            drr, true_pose, points = p["drr"], p["true_pose"], p["points"]
+            W, _, _ = random_offsets(args.n, args.max_rotation, args.max_translation, volume_center(drr), torch.Generator().manual_seed(args.seed))
+            starts = W @ true_pose
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(drr.volume.detach().cpu().numpy(), dtype=np.float32))
+            cfg = dict(volume_name=name, volume=str(tmp / f"{name}.npy"), affine=drr.affine.double().tolist(), height=args.height,
+                       delx=SPAN / args.height, sdd=2 * SDR, ct_downsample=ct_factors, true_pose=true_pose[0].tolist(),
+                       starts=starts.tolist(), threads=args.threads, iterations=args.ref_iterations, patience=args.ref_patience,
+                       lr_rotation=args.ref_lr_rotation, lr_translation=args.ref_lr_translation, lr_step=args.ref_lr_step)
+            print(f"{name}: {p['description']}", flush=True)
+            fixed = {}
+            for kind, python, label in (("ours", sys.executable, "ours (register, defaults)"),
+                                        ("diffdrr", str(args.ref_python), f"DiffDRR {REF_VERSION} (Adam loop)")):
+                if args.only and kind != args.only:
+                    continue
+                res = run_worker(python, kind, cfg, tmp, env, args.timeout)
+                fixed[kind] = np.array(res["fixed"])
+                rows.append(summarize(name, label, res["runs"], true_pose, points, args.threshold))
+                r = rows[-1]
+                print(f"  {label}: success {r['success']:.0%} of {r['n']}, median mTRE {r['median_mtre']:.3f} mm, "
+                      f"median {r['median_time']:.2f} s wall ({r['median_cpu']:.2f} s CPU), load {r['load'][0]:.1f}-{r['load'][1]:.1f}", flush=True)
+            if len(fixed) == 2:
+                print(f"  the two fixed images agree: NCC {_ncc_np(fixed['ours'], fixed['diffdrr']):.4f} (same voxels, same camera)", flush=True)
+    print()
+    print(table(rows, args.threshold))
+    print(f"\nload average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return rows
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
+        kind, cfg_path, out_path = sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
+        cfg = json.loads(cfg_path.read_text())
+        result = (worker_ours if kind == "ours" else worker_diffdrr)(cfg)
+        out_path.write_text(json.dumps(result))
+    else:
+        main()
