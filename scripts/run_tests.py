@@ -1,6 +1,6 @@
 """Run the whole test suite: every notebook with `nbdev_test`, then `pytest tests/` if it exists.
 
-Prints each notebook as it starts and ends, and closes with one plain line `N passed, N failed`
+Runs each notebook in a process of its own (a few at a time), prints each notebook as it starts and ends, and closes with one plain line `N passed, N failed`
 that counts notebooks plus pytest tests, so a run that tested nothing reads `0 passed, 0 failed`.
 Exits non-zero on any failure and when nothing at all was tested.
 
@@ -12,6 +12,8 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,29 +38,42 @@ def _stream(cmd, env):
     return proc.wait(), lines
 
 
+def _notebooks(path):
+    "The notebooks nbdev_test would run under `path` (a notebook or a folder; default: the whole nbs/ folder)."
+    from nbdev.doclinks import nbglob
+
+    if path and Path(path).suffix == ".ipynb":
+        return [Path(path).resolve()]
+    return sorted(Path(f) for f in nbglob(path or None))
+
+
+def _test_one(exe, nb, flags, env):
+    "Run one notebook in a fresh `nbdev_test` process; return (notebook, exit code, seconds, output)."
+    cmd = [exe, "--do_print", "--n_workers", "0", "--path", str(nb)] + (["--flags", flags] if flags else [])
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return nb, proc.returncode, time.perf_counter() - t0, proc.stdout
+
+
 def run_notebooks(flags, n_workers, path, env):
-    "Run `nbdev_test --do_print --timing`; return (passed names, failed names)."
+    """Run every notebook with `nbdev_test`, each in a process of its own, `n_workers` at a time; return
+    (passed, failed) notebook paths. A process per notebook keeps notebooks from affecting each other through what
+    a process keeps (native libraries such as Mesa's OpenGL, thread pools, environment variables): nbdev_test's own
+    worker pool reuses processes, and a notebook that drew with VTK once crashed a later one's compiled code."""
     exe = _tool("nbdev_test")
     if exe is None: sys.exit("nbdev_test not found: run `make install` first")
-    cmd = [exe, "--do_print", "--timing", "--n_workers", str(n_workers)]
-    if flags: cmd += ["--flags", flags]
-    if path: cmd += ["--path", path]
-    rc, lines = _stream(cmd, env)
-    started = [Path(l[len("Starting "):].strip()) for l in lines if l.startswith("Starting ")]
-    # nbdev_test lists failures by file name after this header, one per tab-indented line.
-    failed_names, in_list = set(), False
-    for l in lines:
-        if l.startswith("nbdev Tests Failed On The Following Notebooks"): in_list = True
-        elif in_list and l.startswith("\t"): failed_names.add(l.strip())
-    # Each failure's traceback opens with "<Exception> in <full path>:" (execnb's prettytb),
-    # which tells apart notebooks of the same name in different folders.
-    tb_paths = {m.group(1) for m in (re.match(r"^\w+ in (/.+\.ipynb):$", l) for l in lines) if m}
-    failed = [p for p in started if str(p) in tb_paths
-              or (p.name in failed_names and not any(Path(t).name == p.name for t in tb_paths))]
-    passed = [p for p in started if p.name not in failed_names]
-    if rc != 0 and not failed:
-        # nbdev_test died without naming a notebook (a crash in the runner itself): count it.
-        failed.append(Path(f"nbdev_test (exit code {rc})"))
+    notebooks = _notebooks(path)
+    passed, failed = [], []
+    with ThreadPoolExecutor(max(1, n_workers)) as pool:
+        for nb in notebooks:
+            print(f"Starting {nb}", flush=True)
+        for nb, rc, seconds, out in pool.map(lambda nb: _test_one(exe, nb, flags, env), notebooks):
+            ok = rc == 0
+            (passed if ok else failed).append(nb)
+            print(f"- {'Completed' if ok else 'FAILED'} {nb} ({seconds:.1f} s)", flush=True)
+            if not ok:
+                print(out.rstrip(), flush=True)
+                if rc < 0: print(f"  (the process was killed by signal {-rc})", flush=True)
     return passed, failed
 
 
