@@ -6,7 +6,7 @@
 __all__ = ['numba_available', 'ray_order', 'FusedRender', 'siddon_grid_fused', 'trilinear_grid_fused', 'siddon_fused',
            'trilinear_fused']
 
-# %% ../nbs/api/06_kernels.ipynb #f9cc4eb8
+# %% ../nbs/api/06_kernels.ipynb #b76ccb36
 import math
 import weakref
 
@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from .siddon import prepare_rays
+from .siddon import check_channels, prepare_rays
 from .trilinear import n_samples
 from .volume import check_volume
 
@@ -32,12 +32,12 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
             return args[0]
         return lambda f: f
 
-# %% ../nbs/api/06_kernels.ipynb #945ca967
+# %% ../nbs/api/06_kernels.ipynb #6d1c5448
 def numba_available() -> bool:
     "Whether the compiled CPU kernels can run (Numba is importable)."
     return numba is not None
 
-# %% ../nbs/api/06_kernels.ipynb #14e1332c
+# %% ../nbs/api/06_kernels.ipynb #2bffcac9
 _BIG = 3.0  # an alpha beyond [0, 1]: never binds
 _PAR = 1e-9  # |d_a| below this: the ray runs parallel to axis a (the reference's threshold)
 _FAST = {"reassoc", "contract"}  # lets LLVM vectorize the interior trilinear loops (sums taken in another order)
@@ -127,7 +127,7 @@ def _start(s, d, amin, lo, hi):
         i += 1
     return i, (i - s) / d, -1, -1.0 / d, lo
 
-# %% ../nbs/api/06_kernels.ipynb #b664be94
+# %% ../nbs/api/06_kernels.ipynb #d00ec953
 @njit(cache=True)
 def _eff(vol, flat, chan, gch):
     "Voxel value as the backward pass sees it: times the upstream gradient of its channel, with channels."
@@ -189,7 +189,7 @@ def _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2, chan=None, 
     accs[chan[flat]] += vol[flat] * (amax - a)
     return 1.0
 
-# %% ../nbs/api/06_kernels.ipynb #18e5227e
+# %% ../nbs/api/06_kernels.ipynb #af84357f
 @njit(cache=True)
 def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0, t1, t2, cv, want_vol, want_end,
                      chan=None, gch=None):
@@ -270,7 +270,7 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
         gs2, gt2 = cv * (Q2 - R2) / d2, -cv * Q2 / d2
     return acc, gs0, gs1, gs2, gt0, gt1, gt2
 
-# %% ../nbs/api/06_kernels.ipynb #af86a4b8
+# %% ../nbs/api/06_kernels.ipynb #6b6eb879
 @njit(cache=True)
 def _march(s0, s1, s2, d0, d1, d2, amin, amax, M):
     "Sample m of the midpoint rule sits at voxel-centre coordinates xs + m dx (alpha = amin + (m + 1/2)(amax - amin)/M)."
@@ -402,7 +402,23 @@ def _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan=
     acc += _tri_sum(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, b, M)
     return acc * (amax - amin) / M
 
-# %% ../nbs/api/06_kernels.ipynb #7a279131
+# %% ../nbs/api/06_kernels.ipynb #7185fca2
+@njit(cache=True)
+def _tri_value_grad(vol, b, o0, o1, o2, f0, f1, f2, k0, k1, k2, chan, gch):
+    "The interpolant's value and gradient (times the masks k) in the cell at flat index b with corner offsets o."
+    c000, c001 = _eff(vol, b, chan, gch), _eff(vol, b + o2, chan, gch)
+    c010, c011 = _eff(vol, b + o1, chan, gch), _eff(vol, b + o1 + o2, chan, gch)
+    c100, c101 = _eff(vol, b + o0, chan, gch), _eff(vol, b + o0 + o2, chan, gch)
+    c110, c111 = _eff(vol, b + o0 + o1, chan, gch), _eff(vol, b + o0 + o1 + o2, chan, gch)
+    c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
+    c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
+    c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
+    g0 = k0 * (c1 - c0)
+    g1 = k1 * ((1 - f0) * (c01 - c00) + f0 * (c11 - c10))
+    g2 = k2 * ((1 - f0) * ((1 - f1) * (c001 - c000) + f1 * (c011 - c010)) + f0 * ((1 - f1) * (c101 - c100) + f1 * (c111 - c110)))
+    return c0 + f0 * (c1 - c0), g0, g1, g2
+
+
 @njit(cache=True)
 def _tri_grad(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1, chan=None, gch=None):
     """Over samples m0..m1-1 (clamped at the border): sum f, sum G and sum m G, with G the interpolant's gradient
@@ -413,17 +429,8 @@ def _tri_grad(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1,
         i1, f1, o1, k1 = _corner(xs1 + m * dx1, n1, S1)
         i2, f2, o2, k2 = _corner(xs2 + m * dx2, n2, S2)
         b = i0 * S0 + i1 * S1 + i2 * S2
-        c000, c001 = _eff(vol, b, chan, gch), _eff(vol, b + o2, chan, gch)
-        c010, c011 = _eff(vol, b + o1, chan, gch), _eff(vol, b + o1 + o2, chan, gch)
-        c100, c101 = _eff(vol, b + o0, chan, gch), _eff(vol, b + o0 + o2, chan, gch)
-        c110, c111 = _eff(vol, b + o0 + o1, chan, gch), _eff(vol, b + o0 + o1 + o2, chan, gch)
-        c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
-        c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
-        c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
-        g0 = k0 * (c1 - c0)
-        g1 = k1 * ((1 - f0) * (c01 - c00) + f0 * (c11 - c10))
-        g2 = k2 * ((1 - f0) * ((1 - f1) * (c001 - c000) + f1 * (c011 - c010)) + f0 * ((1 - f1) * (c101 - c100) + f1 * (c111 - c110)))
-        Sf += c0 + f0 * (c1 - c0)
+        f, g0, g1, g2 = _tri_value_grad(vol, b, o0, o1, o2, f0, f1, f2, k0, k1, k2, chan, gch)
+        Sf += f
         A0, A1, A2 = A0 + g0, A1 + g1, A2 + g2
         P0, P1, P2 = P0 + m * g0, P1 + m * g1, P2 + m * g2
     return Sf, A0, A1, A2, P0, P1, P2
@@ -491,17 +498,8 @@ def _tri_scatter(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, xs0, xs1, xs2, dx0
             gvol[b + o0 + o1] += f0 * w10 * _gw(b + o0 + o1, chan, gch)
             gvol[b + o0 + o1 + o2] += f0 * w11 * _gw(b + o0 + o1 + o2, chan, gch)
         if want_end and own:
-            c000, c001 = _eff(vol, b, chan, gch), _eff(vol, b + o2, chan, gch)
-            c010, c011 = _eff(vol, b + o1, chan, gch), _eff(vol, b + o1 + o2, chan, gch)
-            c100, c101 = _eff(vol, b + o0, chan, gch), _eff(vol, b + o0 + o2, chan, gch)
-            c110, c111 = _eff(vol, b + o0 + o1, chan, gch), _eff(vol, b + o0 + o1 + o2, chan, gch)
-            c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
-            c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
-            c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
-            g0 = k0 * (c1 - c0)
-            g1 = k1 * ((1 - f0) * (c01 - c00) + f0 * (c11 - c10))
-            g2 = k2 * ((1 - f0) * ((1 - f1) * (c001 - c000) + f1 * (c011 - c010)) + f0 * ((1 - f1) * (c101 - c100) + f1 * (c111 - c110)))
-            Sf += c0 + f0 * (c1 - c0)
+            f, g0, g1, g2 = _tri_value_grad(vol, b, o0, o1, o2, f0, f1, f2, k0, k1, k2, chan, gch)
+            Sf += f
             A0, A1, A2 = A0 + g0, A1 + g1, A2 + g2
             P0, P1, P2 = P0 + m * g0, P1 + m * g1, P2 + m * g2
     return Sf, A0, A1, A2, P0, P1, P2
@@ -569,7 +567,7 @@ def _trilinear_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, 
         return z, z, z, z, z, z, z
     return _tri_end(s0, s1, s2, t0, t1, t2, n0, n1, n2, M, L, g, r[0], r[1], r[2], r[3], r[4], r[5], r[6])
 
-# %% ../nbs/api/06_kernels.ipynb #3789c6fd
+# %% ../nbs/api/06_kernels.ipynb #cd380b2f
 _BLOCK = 32  # rays a thread takes at a time (consecutive in `ray_order`)
 
 
@@ -666,7 +664,7 @@ def _volume_kernel(vol, gvol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, edges, part
                 for i in range(7):
                     part[k, q, i] = r[i]
 
-# %% ../nbs/api/06_kernels.ipynb #71112446
+# %% ../nbs/api/06_kernels.ipynb #7881aa1d
 class _threads:
     """Run numba's kernels on as many threads as torch uses, and leave torch's own count as it was.
 
@@ -813,23 +811,28 @@ class FusedRender(torch.autograd.Function):
             gl = grad[..., 6].to(ctx.dtype)
         return grad_v, gs, gt, gl, None, None, None, None
 
-# %% ../nbs/api/06_kernels.ipynb #cf78312c
-_VOLUMES_CHECKED = {}  # id(tensor) -> (weakref, version, pointer, shape, strides, dtype)
+# %% ../nbs/api/06_kernels.ipynb #0dfe4baf
+_CHECKED = {}  # (check, id(tensor)) -> (weakref, version, pointer, shape, strides, dtype, other arguments)
+
+
+def _check_once(check, x, *args):
+    "`check(x, *args)`, skipped for a tensor that passed it with these arguments and has not been modified in place since."
+    if isinstance(x, Tensor):
+        key = (x._version, x.data_ptr(), tuple(x.shape), x.stride(), x.dtype, args)
+        seen = _CHECKED.get((check, id(x)))
+        if seen is not None and seen[0]() is x and seen[1:] == key:
+            return x
+    checked = check(x, *args)
+    if checked is x:
+        if len(_CHECKED) > 32:
+            _CHECKED.clear()
+        _CHECKED[(check, id(x))] = (weakref.ref(x),) + key
+    return checked
 
 
 def _check_volume_once(volume):
     "`check_volume`, skipped for a tensor that passed it and has not been modified in place since."
-    if isinstance(volume, Tensor):
-        key = (volume._version, volume.data_ptr(), tuple(volume.shape), volume.stride(), volume.dtype)
-        seen = _VOLUMES_CHECKED.get(id(volume))
-        if seen is not None and seen[0]() is volume and seen[1:] == key:
-            return volume
-    checked = check_volume(volume)
-    if checked is volume:
-        if len(_VOLUMES_CHECKED) > 16:
-            _VOLUMES_CHECKED.clear()
-        _VOLUMES_CHECKED[id(volume)] = (weakref.ref(volume),) + key
-    return checked
+    return _check_once(check_volume, volume)
 
 
 def _fused_inputs(volume, affine, source, targets, chunk_size, channels=None, n_channels=None):
@@ -845,25 +848,10 @@ def _fused_inputs(volume, affine, source, targets, chunk_size, channels=None, n_
         raise ValueError(f"chunk_size must be a positive integer number of rays; got {chunk_size!r}")
     volume = _check_volume_once(volume)
     if channels is not None:
-        _check_channel_map(channels, volume.shape, n_channels)
+        _check_once(check_channels, channels, tuple(volume.shape), n_channels, volume.device)
     # prepare_rays validates the rays and promotes dtypes; a one-voxel stand-in spares it a second pass over the volume
     stand_in, s, t, length = prepare_rays(volume.new_zeros((1, 1, 1)), affine, source, targets)
     return volume.to(stand_in.dtype), s, t, length, chunk_size
-
-
-def _check_channel_map(channels, shape, n_channels):
-    "Validate a voxel -> channel map as `check_channels` does, without making an int64 copy of it."
-    if not isinstance(channels, Tensor) or channels.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
-        raise TypeError(f"channels must be an integer tensor of shape {tuple(shape)}; got {type(channels).__name__} {getattr(channels, 'dtype', '')}")
-    if tuple(channels.shape) != tuple(shape):
-        raise ValueError(f"channels must have the volume's shape {tuple(shape)}; got {tuple(channels.shape)}")
-    if isinstance(n_channels, bool) or not isinstance(n_channels, int) or n_channels < 1:
-        raise ValueError(f"n_channels must be a positive integer; got {n_channels!r}")
-    if channels.device.type != "cpu":
-        raise ValueError(f"channels must be a CPU tensor for the fused kernels; got device {channels.device}")
-    lo, hi = (int(x) for x in torch.aminmax(channels)) if channels.numel() else (0, 0)
-    if lo < 0 or hi >= n_channels:
-        raise ValueError(f"channels must hold values in [0, {n_channels}); got [{lo}, {hi}]")
 
 
 def siddon_grid_fused(

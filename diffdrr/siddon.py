@@ -159,7 +159,7 @@ def render_linear(
     "Render in chunks of rays; memory stays bounded in the forward and the backward pass."
     per = max(1, chunk_size // t.shape[0])
     if channels is not None:
-        channels = check_channels(channels, volume.shape, n_channels, volume.device)
+        channels = check_channels(channels, volume.shape, n_channels, volume.device).long()  # gather/scatter indices
     return LinearRender.apply(volume, s, t, length, weights_fn, per, channels, n_channels)
 
 
@@ -173,9 +173,10 @@ def check_channels(channels, shape, n_channels, device) -> Tensor:
         raise ValueError(f"n_channels must be a positive integer; got {n_channels!r}")
     if channels.device != device:
         raise ValueError(f"channels must be on the volume's device {device}; got {channels.device}")
-    if channels.numel() and (channels.min() < 0 or channels.max() >= n_channels):
-        raise ValueError(f"channels must hold values in [0, {n_channels}); got [{channels.min().item()}, {channels.max().item()}]")
-    return channels.long()
+    lo, hi = (int(x) for x in torch.aminmax(channels)) if channels.numel() else (0, 0)
+    if lo < 0 or hi >= n_channels:
+        raise ValueError(f"channels must hold values in [0, {n_channels}); got [{lo}, {hi}]")
+    return channels
 
 
 def prepare_rays(volume, affine, source, targets):
