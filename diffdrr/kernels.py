@@ -32,6 +32,36 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
             return args[0]
         return lambda f: f
 
+if numba is not None:
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def _pair(typingctx, arr, idx):
+        """(arr[idx], arr[idx + 1]) of a 1-D array; for float32 one unaligned 8-byte load, which LLVM's vectorizer turns
+        into one gather of 64-bit lanes instead of two gathers of 32-bit lanes. No bounds or negative-index handling."""
+        sig = types.UniTuple(arr.dtype, 2)(arr, idx)
+
+        def codegen(context, builder, signature, args):
+            aryty = signature.args[0]
+            ary = context.make_array(aryty)(context, builder, args[0])
+            ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]], wraparound=False, boundscheck=False)
+            if aryty.dtype == types.float32:
+                i32, i64 = ir.IntType(32), ir.IntType(64)
+                both = builder.load(builder.bitcast(ptr, i64.as_pointer()), align=4)  # little-endian: arr[idx] low
+                lo = builder.bitcast(builder.trunc(both, i32), ir.FloatType())
+                hi = builder.bitcast(builder.trunc(builder.lshr(both, ir.Constant(i64, 32)), i32), ir.FloatType())
+            else:
+                lo, hi = builder.load(ptr), builder.load(builder.gep(ptr, [ir.Constant(ir.IntType(64), 1)]))
+            return context.make_tuple(builder, signature.return_type, [lo, hi])
+
+        return sig, codegen
+else:  # pragma: no cover
+
+    def _pair(arr, idx):
+        return arr[idx], arr[idx + 1]
+
 # %% ../nbs/api/06_kernels.ipynb #6d1c5448
 def numba_available() -> bool:
     "Whether the compiled CPU kernels can run (Numba is importable)."
@@ -345,23 +375,54 @@ def _tri_sum(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
     return acc
 
 
+@njit(cache=True)
+def _unit_axis(S0, S1, S2, m0, m1):
+    "Which axis has unit stride, for the interior runs (a dense volume with >= 2 voxels per axis always has one)."
+    if m1 <= m0 or S2 == 1:
+        return 2
+    if S1 == 1:
+        return 1
+    if S0 == 1:
+        return 0
+    raise ValueError("the interior run needs a volume whose storage has a unit-stride axis")
+
+
+@njit(cache=True, inline="always")  # inlined before LLVM sees it: compiled alone, LLVM would split the 8-byte loads
+def _cell(vol, b, U0, U1):
+    "The 8 corner values of the cell at flat index b (strides U0, U1 along axes 0 and 1; axis 2 of unit stride, read in pairs)."
+    c000, c001 = _pair(vol, b)
+    c010, c011 = _pair(vol, b + U1)
+    c100, c101 = _pair(vol, b + U0)
+    c110, c111 = _pair(vol, b + U0 + U1)
+    return c000, c001, c010, c011, c100, c101, c110, c111
+
+
 @njit(cache=True, fastmath=_FAST)
-def _tri_sum_inside(vol, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
-    "Sum of the interpolant over samples m0..m1-1 that lie strictly inside the volume (no clamping; vectorizes)."
+def _tri_sum_run(vol, S0, S1, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
+    "Sum of the interpolant over samples m0..m1-1 strictly inside the volume, axis 2 of unit stride (no clamping; vectorizes)."
     acc = 0.0
+    U0, U1 = np.uint64(S0), np.uint64(S1)  # unsigned: the gathers skip numba's negative-index wraparound
     for m in range(m0, m1):
         x0, x1, x2 = xs0 + m * dx0, xs1 + m * dx1, xs2 + m * dx2
-        i0, i1, i2 = int(x0), int(x1), int(x2)
+        i0, i1, i2 = np.uint64(x0), np.uint64(x1), np.uint64(x2)
         f0, f1, f2 = x0 - i0, x1 - i1, x2 - i2
-        b = i0 * S0 + i1 * S1 + i2 * S2
-        c00 = vol[b] + f2 * (vol[b + S2] - vol[b])
-        c01 = vol[b + S1] + f2 * (vol[b + S1 + S2] - vol[b + S1])
-        c10 = vol[b + S0] + f2 * (vol[b + S0 + S2] - vol[b + S0])
-        c11 = vol[b + S0 + S1] + f2 * (vol[b + S0 + S1 + S2] - vol[b + S0 + S1])
-        c0 = c00 + f1 * (c01 - c00)
-        c1 = c10 + f1 * (c11 - c10)
+        c000, c001, c010, c011, c100, c101, c110, c111 = _cell(vol, i0 * U0 + i1 * U1 + i2, U0, U1)
+        c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
+        c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
+        c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
         acc += c0 + f0 * (c1 - c0)
     return acc
+
+
+@njit(cache=True)
+def _tri_sum_inside(vol, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
+    "`_tri_sum_run` with the axes in the order it wants (the unit-stride axis last; the interpolant is symmetric in them)."
+    u = _unit_axis(S0, S1, S2, m0, m1)
+    if u == 2:
+        return _tri_sum_run(vol, S0, S1, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1)
+    if u == 1:
+        return _tri_sum_run(vol, S0, S2, xs0, xs2, xs1, dx0, dx2, dx1, m0, m1)
+    return _tri_sum_run(vol, S1, S2, xs1, xs2, xs0, dx1, dx2, dx0, m0, m1)
 
 
 @njit(cache=True)
@@ -437,16 +498,15 @@ def _tri_grad(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1,
 
 
 @njit(cache=True, fastmath=_FAST)
-def _tri_grad_inside(vol, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
-    "As `_tri_grad` for samples strictly inside the volume (no clamping; vectorizes)."
+def _tri_grad_run(vol, S0, S1, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
+    "As `_tri_grad` for samples strictly inside the volume, axis 2 of unit stride (no clamping; vectorizes)."
     Sf = A0 = A1 = A2 = P0 = P1 = P2 = 0.0
+    U0, U1 = np.uint64(S0), np.uint64(S1)
     for m in range(m0, m1):
         x0, x1, x2 = xs0 + m * dx0, xs1 + m * dx1, xs2 + m * dx2
-        i0, i1, i2 = int(x0), int(x1), int(x2)
+        i0, i1, i2 = np.uint64(x0), np.uint64(x1), np.uint64(x2)
         f0, f1, f2 = x0 - i0, x1 - i1, x2 - i2
-        b = i0 * S0 + i1 * S1 + i2 * S2
-        c000, c001, c010, c011 = vol[b], vol[b + S2], vol[b + S1], vol[b + S1 + S2]
-        c100, c101, c110, c111 = vol[b + S0], vol[b + S0 + S2], vol[b + S0 + S1], vol[b + S0 + S1 + S2]
+        c000, c001, c010, c011, c100, c101, c110, c111 = _cell(vol, i0 * U0 + i1 * U1 + i2, U0, U1)
         c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
         c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
         c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
@@ -456,6 +516,19 @@ def _tri_grad_inside(vol, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
         Sf += c0 + f0 * (c1 - c0)
         A0, A1, A2 = A0 + g0, A1 + g1, A2 + g2
         P0, P1, P2 = P0 + m * g0, P1 + m * g1, P2 + m * g2
+    return Sf, A0, A1, A2, P0, P1, P2
+
+
+@njit(cache=True)
+def _tri_grad_inside(vol, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
+    "`_tri_grad_run` with the unit-stride axis last, its sums returned in the volume's axis order."
+    u = _unit_axis(S0, S1, S2, m0, m1)
+    if u == 2:
+        return _tri_grad_run(vol, S0, S1, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1)
+    if u == 1:
+        Sf, A0, A2, A1, P0, P2, P1 = _tri_grad_run(vol, S0, S2, xs0, xs2, xs1, dx0, dx2, dx1, m0, m1)
+    else:
+        Sf, A1, A2, A0, P1, P2, P0 = _tri_grad_run(vol, S1, S2, xs1, xs2, xs0, dx1, dx2, dx0, m0, m1)
     return Sf, A0, A1, A2, P0, P1, P2
 
 

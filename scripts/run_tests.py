@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -107,9 +108,17 @@ def main():
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, args.n_workers))))
     env.setdefault("MPLBACKEND", "Agg")
     env["PYTHONUNBUFFERED"] = "1"  # so each notebook's start and end show as they happen
+    # A fresh Numba cache for each run. Numba keys the cache of a function defined in a notebook cell to that cell
+    # and checks only that cell for changes: a caller whose callee (another cell) was edited, or an intrinsic it
+    # inlines, would run stale machine code, and a test could pass against code that no longer exists.
+    cache = None
+    if "NUMBA_CACHE_DIR" not in env:
+        cache = tempfile.TemporaryDirectory(prefix="diffdrr-numba-cache-")
+        env["NUMBA_CACHE_DIR"] = cache.name
 
     nb_passed, nb_failed = run_notebooks(args.flags.strip(), args.n_workers, args.path, env)
     py_passed, py_failed = run_pytest(env) if not args.path else (0, 0)
+    if cache is not None: cache.cleanup()
 
     print()
     print(f"notebooks: {len(nb_passed)} passed, {len(nb_failed)} failed"
