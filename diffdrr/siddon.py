@@ -95,16 +95,19 @@ class LinearRender(torch.autograd.Function):
         ctx.weights_fn, ctx.chunk, ctx.n_channels = weights_fn, chunk, n_channels
         ctx.save_for_backward(volume, s, t, length, channels)
         flat_vol = volume.reshape(-1)
-        out = []
-        for lo in range(0, t.shape[1], chunk):
+        B, N = length.shape
+        # One output allocated up front: small per-chunk results kept alive between the large per-chunk temporaries
+        # pin glibc's heap, which then grew to 11.7 GB (and took 82 s instead of 54 s) for 1000 x 1000 trilinear rays.
+        out = volume.new_empty((B, N) if channels is None else (B, n_channels, N))
+        for lo in range(0, N, chunk):
             flat, w = weights_fn(volume.shape, s, t[:, lo : lo + chunk], length[:, lo : lo + chunk])
             vals = flat_vol[flat] * w
             if channels is None:
-                out.append(vals.sum(-1))
+                out[:, lo : lo + chunk] = vals.sum(-1)
             else:
                 binned = vals.new_zeros(vals.shape[:-1] + (n_channels,))
-                out.append(binned.scatter_add_(-1, channels.reshape(-1)[flat], vals).transpose(1, 2))
-        return torch.cat(out, -1)
+                out[..., lo : lo + chunk] = binned.scatter_add_(-1, channels.reshape(-1)[flat], vals).transpose(1, 2)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):

@@ -304,6 +304,20 @@ def _march(s0, s1, s2, d0, d1, d2, amin, amax, M):
 
 
 @_jit
+def _cell(vol_ptr, b, o0, o1, o2, hit):
+    "The 8 corner values of the cells at flat indices b with corner offsets o (0 where not `hit`)."
+    c000 = tl.load(vol_ptr + b, mask=hit, other=0.0)
+    c001 = tl.load(vol_ptr + b + o2, mask=hit, other=0.0)
+    c010 = tl.load(vol_ptr + b + o1, mask=hit, other=0.0)
+    c011 = tl.load(vol_ptr + b + o1 + o2, mask=hit, other=0.0)
+    c100 = tl.load(vol_ptr + b + o0, mask=hit, other=0.0)
+    c101 = tl.load(vol_ptr + b + o0 + o2, mask=hit, other=0.0)
+    c110 = tl.load(vol_ptr + b + o0 + o1, mask=hit, other=0.0)
+    c111 = tl.load(vol_ptr + b + o0 + o1 + o2, mask=hit, other=0.0)
+    return c000, c001, c010, c011, c100, c101, c110, c111
+
+
+@_jit
 def _trilinear_fwd_kernel(vol_ptr, s_ptr, t_ptr, L_ptr, out_ptr, r0, r1, N, s_b, s_j, n0, n1, n2, S0, S1, S2, M,
                           BLOCK: tl.constexpr, IDX64: tl.constexpr):
     "out[r] = L[r] (amax - amin) / M x sum of the interpolant at the M midpoints of ray r, for rays r in [r0, r1)."
@@ -321,16 +335,9 @@ def _trilinear_fwd_kernel(vol_ptr, s_ptr, t_ptr, L_ptr, out_ptr, r0, r1, N, s_b,
         i1, f1, o1, k1 = _corner(xs1 + m * dx1, n1, S1)
         i2, f2, o2, k2 = _corner(xs2 + m * dx2, n2, S2)
         b = _index(i0, i1, i2, S0, S1, S2, IDX64)
-        v000 = tl.load(vol_ptr + b, mask=hit, other=0.0)
-        v001 = tl.load(vol_ptr + b + o2, mask=hit, other=0.0)
-        v010 = tl.load(vol_ptr + b + o1, mask=hit, other=0.0)
-        v011 = tl.load(vol_ptr + b + o1 + o2, mask=hit, other=0.0)
-        v100 = tl.load(vol_ptr + b + o0, mask=hit, other=0.0)
-        v101 = tl.load(vol_ptr + b + o0 + o2, mask=hit, other=0.0)
-        v110 = tl.load(vol_ptr + b + o0 + o1, mask=hit, other=0.0)
-        v111 = tl.load(vol_ptr + b + o0 + o1 + o2, mask=hit, other=0.0)
-        c00, c01 = v000 + f2 * (v001 - v000), v010 + f2 * (v011 - v010)
-        c10, c11 = v100 + f2 * (v101 - v100), v110 + f2 * (v111 - v110)
+        c000, c001, c010, c011, c100, c101, c110, c111 = _cell(vol_ptr, b, o0, o1, o2, hit)
+        c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
+        c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
         c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
         acc += c0 + f0 * (c1 - c0)
     tl.store(out_ptr + r, tl.where(hit, acc * (amax - amin) / M * L, 0.0), mask=live)
@@ -395,14 +402,7 @@ def _trilinear_bwd_kernel(vol_ptr, gvol_ptr, s_ptr, t_ptr, L_ptr, g_ptr, gs_ptr,
             tl.atomic_add(gvol_ptr + b + o0 + o1, f0 * w10, mask=upper, sem="relaxed")
             tl.atomic_add(gvol_ptr + b + o0 + o1 + o2, f0 * w11, mask=upper, sem="relaxed")
         if WANT_END:
-            c000 = tl.load(vol_ptr + b, mask=hit, other=0.0)
-            c001 = tl.load(vol_ptr + b + o2, mask=hit, other=0.0)
-            c010 = tl.load(vol_ptr + b + o1, mask=hit, other=0.0)
-            c011 = tl.load(vol_ptr + b + o1 + o2, mask=hit, other=0.0)
-            c100 = tl.load(vol_ptr + b + o0, mask=hit, other=0.0)
-            c101 = tl.load(vol_ptr + b + o0 + o2, mask=hit, other=0.0)
-            c110 = tl.load(vol_ptr + b + o0 + o1, mask=hit, other=0.0)
-            c111 = tl.load(vol_ptr + b + o0 + o1 + o2, mask=hit, other=0.0)
+            c000, c001, c010, c011, c100, c101, c110, c111 = _cell(vol_ptr, b, o0, o1, o2, hit)
             c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
             c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
             c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
