@@ -376,14 +376,16 @@ def _tri_sum(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
 
 
 @njit(cache=True)
-def _unit_axis(S0, S1, S2, m0, m1):
-    "Which axis has unit stride, for the interior runs (a dense volume with >= 2 voxels per axis always has one)."
+def _unit_last(S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
+    """The run loops' arguments with the unit-stride axis last (the interpolant is symmetric in its axes): that axis,
+    the other two axes' strides, and the samples' coordinates in the new order. A dense volume with at least 2 voxels
+    along every axis, the only kind with a non-empty interior run, always has a unit-stride axis."""
     if m1 <= m0 or S2 == 1:
-        return 2
+        return 2, S0, S1, xs0, xs1, xs2, dx0, dx1, dx2
     if S1 == 1:
-        return 1
+        return 1, S0, S2, xs0, xs2, xs1, dx0, dx2, dx1
     if S0 == 1:
-        return 0
+        return 0, S1, S2, xs1, xs2, xs0, dx1, dx2, dx0
     raise ValueError("the interior run needs a volume whose storage has a unit-stride axis")
 
 
@@ -416,13 +418,9 @@ def _tri_sum_run(vol, S0, S1, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
 
 @njit(cache=True)
 def _tri_sum_inside(vol, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
-    "`_tri_sum_run` with the axes in the order it wants (the unit-stride axis last; the interpolant is symmetric in them)."
-    u = _unit_axis(S0, S1, S2, m0, m1)
-    if u == 2:
-        return _tri_sum_run(vol, S0, S1, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1)
-    if u == 1:
-        return _tri_sum_run(vol, S0, S2, xs0, xs2, xs1, dx0, dx2, dx1, m0, m1)
-    return _tri_sum_run(vol, S1, S2, xs1, xs2, xs0, dx1, dx2, dx0, m0, m1)
+    "`_tri_sum_run` over samples m0..m1-1 strictly inside the volume, whichever axis has unit stride."
+    u, Sa, Sb, xa, xb, xc, da, db, dc = _unit_last(S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1)
+    return _tri_sum_run(vol, Sa, Sb, xa, xb, xc, da, db, dc, m0, m1)
 
 
 @njit(cache=True)
@@ -521,15 +519,14 @@ def _tri_grad_run(vol, S0, S1, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
 
 @njit(cache=True)
 def _tri_grad_inside(vol, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1):
-    "`_tri_grad_run` with the unit-stride axis last, its sums returned in the volume's axis order."
-    u = _unit_axis(S0, S1, S2, m0, m1)
-    if u == 2:
-        return _tri_grad_run(vol, S0, S1, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1)
-    if u == 1:
-        Sf, A0, A2, A1, P0, P2, P1 = _tri_grad_run(vol, S0, S2, xs0, xs2, xs1, dx0, dx2, dx1, m0, m1)
-    else:
-        Sf, A1, A2, A0, P1, P2, P0 = _tri_grad_run(vol, S1, S2, xs1, xs2, xs0, dx1, dx2, dx0, m0, m1)
-    return Sf, A0, A1, A2, P0, P1, P2
+    "`_tri_grad_run` whichever axis has unit stride, its sums returned in the volume's axis order."
+    u, Sa, Sb, xa, xb, xc, da, db, dc = _unit_last(S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m0, m1)
+    Sf, Aa, Ab, Ac, Pa, Pb, Pc = _tri_grad_run(vol, Sa, Sb, xa, xb, xc, da, db, dc, m0, m1)
+    if u == 2:  # axes (0, 1, 2)
+        return Sf, Aa, Ab, Ac, Pa, Pb, Pc
+    if u == 1:  # axes (0, 2, 1)
+        return Sf, Aa, Ac, Ab, Pa, Pc, Pb
+    return Sf, Ac, Aa, Ab, Pc, Pa, Pb  # axes (1, 2, 0)
 
 
 @njit(cache=True)

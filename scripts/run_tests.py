@@ -108,13 +108,14 @@ def main():
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, args.n_workers))))
     env.setdefault("MPLBACKEND", "Agg")
     env["PYTHONUNBUFFERED"] = "1"  # so each notebook's start and end show as they happen
-    # A fresh Numba cache for each run. Numba keys the cache of a function defined in a notebook cell to that cell
-    # and checks only that cell for changes: a caller whose callee (another cell) was edited, or an intrinsic it
-    # inlines, would run stale machine code, and a test could pass against code that no longer exists.
+    # A fresh cache folder for each run. Numba caches a function defined in a notebook cell under IPython's cache
+    # folder ($XDG_CACHE_HOME/ipython/numba_cache; NUMBA_CACHE_DIR does not apply to cells) and checks only that
+    # function's own source for changes: a caller whose helper (another cell), or an intrinsic it inlines, was edited
+    # would run stale machine code, and a test could pass against code that no longer exists.
     cache = None
-    if "NUMBA_CACHE_DIR" not in env:
-        cache = tempfile.TemporaryDirectory(prefix="diffdrr-numba-cache-")
-        env["NUMBA_CACHE_DIR"] = cache.name
+    if "XDG_CACHE_HOME" not in os.environ:
+        cache = tempfile.TemporaryDirectory(prefix="diffdrr-test-cache-")
+        env["XDG_CACHE_HOME"] = cache.name
 
     nb_passed, nb_failed = run_notebooks(args.flags.strip(), args.n_workers, args.path, env)
     py_passed, py_failed = run_pytest(env) if not args.path else (0, 0)
