@@ -8,6 +8,7 @@ __all__ = ['numba_available', 'ray_order', 'FusedRender', 'siddon_grid_fused', '
 
 # %% ../nbs/api/06_kernels.ipynb #b76ccb36
 import math
+import sys
 import weakref
 
 import numpy as np
@@ -47,7 +48,7 @@ if numba is not None:
             aryty = signature.args[0]
             ary = context.make_array(aryty)(context, builder, args[0])
             ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]], wraparound=False, boundscheck=False)
-            if aryty.dtype == types.float32:
+            if aryty.dtype == types.float32 and sys.byteorder == "little":
                 i32, i64 = ir.IntType(32), ir.IntType(64)
                 both = builder.load(builder.bitcast(ptr, i64.as_pointer()), align=4)  # little-endian: arr[idx] low
                 lo = builder.bitcast(builder.trunc(both, i32), ir.FloatType())
