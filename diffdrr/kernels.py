@@ -821,7 +821,7 @@ class FusedRender(torch.autograd.Function):
     analytic gradients; with a voxel -> channel map, one integral per channel: (B, C, N) instead of (B, N)."""
 
     @staticmethod
-    def forward(ctx, volume, s, t, length, M, chunk_size, channels=None, n_channels=None):
+    def forward(ctx, volume, s, t, length, M, chunk_size, channels=None, n_channels=None, ends=False):
         dtype = volume.dtype
         work = dtype if dtype in (torch.float32, torch.float64) else torch.float32
         volume, vol, S = _layout(volume.detach().to(work))
@@ -830,10 +830,18 @@ class FusedRender(torch.autograd.Function):
         B, N = length.shape
         out = torch.empty((B, 1 if chan is None else n_channels, N), dtype=work)
         order = ray_order(volume, s, t)
+        ctx.ends = None
         if out.numel():
             with _threads() as nthreads:
-                _forward_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(), out.numpy(), order,
-                                nthreads, _BLOCK, None if chan is None else _flat(chan))
+                if ends:  # one walk gives the image and the end-point gradients for g = 1: I = L dI/dL
+                    ctx.ends = torch.empty((B, N, 7), dtype=work)
+                    _endpoint_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(),
+                                     np.ones((B, 1, N), dtype=ctx.ends.numpy().dtype), ctx.ends.numpy(), order, nthreads,
+                                     _BLOCK)
+                    out[:, 0] = ctx.ends[..., 6] * length
+                else:
+                    _forward_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(), out.numpy(), order,
+                                    nthreads, _BLOCK, None if chan is None else _flat(chan))
         ctx.save_for_backward(volume, s, t, length)
         ctx.M, ctx.chunk_size, ctx.order, ctx.dtype, ctx.chan = M, chunk_size, order, dtype, chan
         return (out[:, 0] if chan is None else out).to(dtype)
@@ -871,6 +879,8 @@ class FusedRender(torch.autograd.Function):
                     inv = list(np.argsort(perm))
                     grad = torch.from_numpy(grad_p[:, inv + [3 + i for i in inv] + [6]]).reshape(B, N, 7).to(volume.dtype)
                 grad_v = gv.to(ctx.dtype)
+            elif want_end and ctx.ends is not None:  # kept by the forward pass for g = 1; linear in g
+                grad = ctx.ends * g[:, 0, :, None]
             elif want_end:
                 grad = torch.empty((B, N, 7), dtype=volume.dtype)
                 _endpoint_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(), g.numpy(), grad.numpy(),
@@ -882,7 +892,16 @@ class FusedRender(torch.autograd.Function):
             gt = grad[..., 3:6].to(ctx.dtype)
         if need_l:
             gl = grad[..., 6].to(ctx.dtype)
-        return grad_v, gs, gt, gl, None, None, None, None
+        return grad_v, gs, gt, gl, None, None, None, None, None
+
+
+def _fused(volume, s, t, length, M, chunk_size, channels, n_channels):
+    """`FusedRender` for rays in grid coordinates. When the backward pass will want the end-point gradients only (the
+    pose or intrinsics require grad, the volume does not: registration), the forward pass walks each ray once with the
+    gradient kernel and keeps its 7 sums per ray, instead of walking it again in the backward pass."""
+    ends = (channels is None and torch.is_grad_enabled() and not volume.requires_grad
+            and any(x.requires_grad for x in (s, t, length)))
+    return FusedRender.apply(volume, s, t, length, M, chunk_size, channels, n_channels, ends)
 
 # %% ../nbs/api/06_kernels.ipynb #0dfe4baf
 _CHECKED = {}  # (check, id(tensor)) -> (weakref, version, pointer, shape, strides, dtype, other arguments)
@@ -937,7 +956,7 @@ def siddon_grid_fused(
     n_channels: int = None,  # number of channels C (with `channels`)
 ) -> Tensor:  # (B, N) line integrals; (B, C, N) with `channels`
     "Siddon's line integrals of rays in grid coordinates, by the compiled kernel (no checks)."
-    return FusedRender.apply(volume, s, t, length, 0, chunk_size, channels, n_channels)
+    return _fused(volume, s, t, length, 0, chunk_size, channels, n_channels)
 
 
 def trilinear_grid_fused(
@@ -951,7 +970,7 @@ def trilinear_grid_fused(
     n_channels: int = None,  # number of channels C (with `channels`)
 ) -> Tensor:  # (B, N) line integrals; (B, C, N) with `channels`
     "Midpoint-rule trilinear line integrals of rays in grid coordinates, by the compiled kernel (no checks)."
-    return FusedRender.apply(volume, s, t, length, int(n_points), chunk_size, channels, n_channels)
+    return _fused(volume, s, t, length, int(n_points), chunk_size, channels, n_channels)
 
 
 def siddon_fused(
@@ -965,7 +984,7 @@ def siddon_fused(
 ) -> Tensor:  # (B, N) exact line integrals, value x mm; (B, C, N) with `channels`
     "Exact line integrals of rays through `volume` (Siddon's method), by the compiled CPU kernel."
     volume, s, t, length, chunk_size = _fused_inputs(volume, affine, source, targets, chunk_size, channels, n_channels)
-    return FusedRender.apply(volume, s, t, length, 0, chunk_size, channels, n_channels)
+    return _fused(volume, s, t, length, 0, chunk_size, channels, n_channels)
 
 
 def trilinear_fused(
@@ -982,4 +1001,4 @@ def trilinear_fused(
     "Line integrals through the trilinearly interpolated volume (midpoint rule), by the compiled CPU kernel."
     volume, s, t, length, chunk_size = _fused_inputs(volume, affine, source, targets, chunk_size, channels, n_channels)
     M = n_samples(volume.shape, affine, n_points, step)
-    return FusedRender.apply(volume, s, t, length, M, chunk_size, channels, n_channels)
+    return _fused(volume, s, t, length, M, chunk_size, channels, n_channels)
