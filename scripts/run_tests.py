@@ -117,9 +117,11 @@ def main():
         cache = tempfile.TemporaryDirectory(prefix="diffdrr-test-cache-")
         env["XDG_CACHE_HOME"] = cache.name
 
-    nb_passed, nb_failed = run_notebooks(args.flags.strip(), args.n_workers, args.path, env)
-    py_passed, py_failed = run_pytest(env) if not args.path else (0, 0)
-    if cache is not None: cache.cleanup()
+    try:
+        nb_passed, nb_failed = run_notebooks(args.flags.strip(), args.n_workers, args.path, env)
+        py_passed, py_failed = run_pytest(env) if not args.path else (0, 0)
+    finally:
+        if cache is not None: cache.cleanup()
 
     print()
     print(f"notebooks: {len(nb_passed)} passed, {len(nb_failed)} failed"
