@@ -7,7 +7,7 @@ __all__ = ['PARAMETERIZATIONS', 'check_pose', 'axis_rotation', 'euler_angles_to_
            'quaternion_to_matrix', 'matrix_to_quaternion', 'axis_angle_to_matrix', 'quaternion_to_axis_angle',
            'matrix_to_axis_angle', 'rotation_6d_to_matrix', 'matrix_to_rotation_6d', 'rotation_10d_to_matrix',
            'matrix_to_rotation_10d', 'se3_exp', 'se3_log', 'make_rigid', 'make_pose', 'pose_to_parameters',
-           'seed_to_pose', 'pose_to_seed', 'seed_affine']
+           'seed_to_pose', 'pose_to_seed', 'seed_affine', 'carm_to_pose', 'pose_to_carm']
 
 # %% ../nbs/api/00_geometry.ipynb #3f716a33
 import math
@@ -459,3 +459,79 @@ def _check_shape_spacing(shape, spacing):
     if len(sp) != 3 or not all(math.isfinite(s) and s > 0 for s in sp):
         raise ValueError(f"spacing must be three positive finite floats (dx, dy, dz) in mm; got {sp}")
     return shape, tuple(sp)
+
+# %% ../nbs/api/00_geometry.ipynb #c4a1d002
+def _check_angle(x, name: str, limit: float, degrees: bool) -> Tensor:
+    "A float or `(B,)` tensor of angles, checked to lie in [-limit, limit] degrees (or the same in radians)."
+    t = _as_batch_scalar(x, name)
+    bound = limit if degrees else math.radians(limit)
+    unit = "degrees" if degrees else "radians"
+    if (t.abs() > bound * (1 + 1e-12)).any():
+        raise ValueError(f"{name} must lie in [-{bound:g}, {bound:g}] {unit}; got {t.tolist()}")
+    return t
+
+
+def carm_to_pose(
+    primary_angle,  # LAO (+) / RAO (-): DICOM PositionerPrimaryAngle, float or (B,), in [-180, 180] degrees
+    secondary_angle,  # CRA (+) / CAU (-): DICOM PositionerSecondaryAngle, float or (B,), in [-90, 90] degrees
+    sod,  # source to isocentre (DICOM DistanceSourceToPatient), mm: float or (B,)
+    isocenter=None,  # (3,) or (B, 3) isocentre in world (patient RAS+) mm; default the origin
+    degrees: bool = True,  # angles in degrees (DICOM) or radians
+) -> Tensor:  # (B, 4, 4) camera-to-world pose
+    "The camera-to-world pose of a C-arm at DICOM positioner angles."
+    a = _check_angle(primary_angle, "primary_angle", 180.0, degrees)
+    b = _check_angle(secondary_angle, "secondary_angle", 90.0, degrees)
+    sod = _as_batch_scalar(sod, "sod")
+    if (sod <= 0).any():
+        raise ValueError(f"sod must be positive (mm, source to isocentre); got {sod.tolist()}")
+    dtype = torch.promote_types(torch.promote_types(a.dtype, b.dtype), sod.dtype)
+    if isocenter is None:
+        iso = torch.zeros(1, 3, dtype=dtype, device=a.device)
+    else:
+        iso = torch.as_tensor(isocenter)
+        if not iso.is_floating_point():
+            iso = iso.to(dtype)
+        if iso.shape[-1:] != (3,) or iso.ndim not in (1, 2):
+            raise ValueError(f"isocenter must have shape (3,) or (B, 3) in mm; got shape {tuple(iso.shape)}")
+        if not torch.isfinite(iso).all():
+            raise ValueError(f"isocenter must be finite; got {iso.tolist()}")
+        iso = iso.reshape(-1, 3)
+        dtype = torch.promote_types(dtype, iso.dtype)
+    devices = {a.device, b.device, sod.device, iso.device}
+    if len(devices) > 1:
+        raise ValueError(f"primary_angle, secondary_angle, sod and isocenter must be on one device; got {sorted(map(str, devices))}")
+    lengths = {n: v.shape[0] for n, v in (("primary_angle", a), ("secondary_angle", b), ("sod", sod), ("isocenter", iso))}
+    B = max(lengths.values())
+    if any(n not in (1, B) for n in lengths.values()):
+        raise ValueError(f"primary_angle, secondary_angle, sod and isocenter must have one batch size B (or 1); got {lengths}")
+    a, b, sod, iso = (v.to(dtype).expand(B, *v.shape[1:]) for v in (a, b, sod, iso))
+    if degrees:
+        a, b = torch.deg2rad(a), torch.deg2rad(b)
+    C0 = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]], dtype=dtype, device=a.device)
+    R = axis_rotation("Z", a) @ axis_rotation("X", b) @ C0
+    source = iso - sod[:, None] * R[..., 2]
+    return make_rigid(R, source)
+
+
+def pose_to_carm(
+    pose: Tensor,  # (B, 4, 4) camera-to-world pose of a C-arm (no roll about the beam)
+    isocenter=None,  # (3,) or (B, 3) isocentre in world mm, on the principal ray; default the origin
+    degrees: bool = True,  # return the angles in degrees (DICOM) or radians
+) -> dict:  # primary_angle, secondary_angle, sod, each (B,)
+    "The DICOM positioner angles and SOD of a C-arm pose; inverse of `carm_to_pose`."
+    pose = check_pose(pose)
+    R, t = pose[:, :3, :3], pose[:, :3, 3]
+    iso = t.new_zeros(1, 3) if isocenter is None else torch.as_tensor(isocenter).to(t).reshape(-1, 3)
+    x, z = R[..., 0], R[..., 2]
+    if (x[:, 2].abs() > 1e-6).any():
+        raise ValueError(f"pose must be a C-arm pose: image columns (pose[:, :3, 0]) level (no S component); got {x[:, 2].tolist()}")
+    a = torch.atan2(x[:, 1], x[:, 0])  # x = Rz(a) (1, 0, 0) for every secondary angle
+    b = torch.atan2(z[:, 2], -torch.sin(a) * z[:, 0] + torch.cos(a) * z[:, 1])
+    v = iso - t
+    sod = (v * z).sum(-1)
+    off = torch.linalg.vector_norm(v - sod[:, None] * z, dim=-1)
+    if (sod <= 0).any() or (off > 1e-6 * sod.abs().clamp_min(1.0)).any():
+        raise ValueError(f"isocenter must lie on the principal ray in front of the source; got distances off the ray {off.tolist()} mm")
+    if degrees:
+        a, b = torch.rad2deg(a), torch.rad2deg(b)
+    return dict(primary_angle=a, secondary_angle=b, sod=sod)
