@@ -42,5 +42,6 @@ setuptools.setup(
     python_requires=f">={cfg['min_python']}",
     install_requires=_reqs("requirements"),
     extras_require=extras,
+    entry_points={"console_scripts": cfg.get("console_scripts", "").split()},
     zip_safe=False,
 )

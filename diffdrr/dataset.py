@@ -285,6 +285,7 @@ _STOP_ENV = "DIFFDRR_GENERATE_STOP_AFTER"  # tests: exit abruptly after this man
 def check_out(
     out,  # output folder for a dataset (created if missing)
     name: str = "out",  # argument name for errors
+    dataset: bool = True,  # refuse an existing folder holding files other than a dataset's
 ) -> Path:
     "Check, without writing anything, that `out` is (or can be created as) a writable folder for a dataset."
     if not isinstance(out, (str, os.PathLike)):
@@ -305,7 +306,7 @@ def check_out(
             writable = False
     if not writable:
         raise ValueError(f"{name} must be a folder this process can write to; {str(base)!r} is not writable")
-    if p.exists():
+    if dataset and p.exists():
         foreign = [f.name for f in p.iterdir() if not (f.name in ("config.json", "index.json") or f.name.startswith("shard-"))]
         if foreign:
             raise ValueError(f"{name} must be empty or hold a dataset written by generate; got {str(out)!r} holding {sorted(foreign)[:5]}")
