@@ -346,7 +346,7 @@ def example_phantom(
 def _example_ct(shape: tuple, spacing: tuple) -> tuple:
     "Voxelize the example phantom once per (shape, spacing); callers get copies."
     volume = example_phantom(shape, spacing).voxelize(shape, seed_affine(shape, spacing), supersample=2)
-    return volume.cpu().numpy().astype(np.float32), np.array(spacing, dtype=np.float64)
+    return volume.cpu().numpy().astype(np.float32, copy=False), np.array(spacing, dtype=np.float64)  # float32 already: no copy
 
 
 def load_example_ct(

@@ -654,8 +654,9 @@ def _ray(r, N, s, t):
 
 @njit(parallel=True, cache=True)
 def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, nthreads, block, chan=None):
-    """out (B, C, N) = line integrals of all rays (Siddon when M == 0, else trilinear with M samples), C = 1 without
-    a channel map; threads take blocks of `order` in turn."""
+    """out (B, C, N) = line integrals of all rays (Siddon when M is None, else trilinear with M samples), C = 1 without
+    a channel map; threads take blocks of `order` in turn. Numba drops the branch M's type rules out, so each renderer
+    compiles only its own walk."""
     B, N = L.shape
     R = B * N
     C = 1 if chan is None else out.shape[1]
@@ -666,14 +667,14 @@ def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, nthread
             for q in range(blk * block, min(R, (blk + 1) * block)):
                 b, j, s0, s1, s2, t0, t1, t2 = _ray(order[q], N, s, t)
                 if chan is None:
-                    if M == 0:
+                    if M is None:
                         acc = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2)
                     else:
                         acc = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2)
                     out[b, 0, j] = acc * L[b, j]
                 else:
                     accs[:] = 0.0
-                    if M == 0:
+                    if M is None:
                         f = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2, chan, accs)
                     else:
                         f = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs)
@@ -683,8 +684,9 @@ def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, nthread
 
 @njit(cache=True)
 def _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb, want_vol, want_end, chan, gch):
-    "g * (dI/ds, dI/dt, dI/dL) of one ray by either renderer (with channels: gb = 1 and the channels' gradients in `gch`)."
-    if M == 0:
+    """g * (dI/ds, dI/dt, dI/dL) of one ray by Siddon (M is None) or trilinear (M samples); with channels: gb = 1 and
+    the channels' gradients in `gch`."""
+    if M is None:
         acc, gs0, gs1, gs2, gt0, gt1, gt2 = _siddon_ray_grad(
             vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0, t1, t2, gb * Lb, want_vol, want_end, chan, gch)
         return gs0, gs1, gs2, gt0, gt1, gt2, gb * acc
@@ -822,6 +824,7 @@ class FusedRender(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, volume, s, t, length, M, chunk_size, channels=None, n_channels=None, ends=False):
+        M = None if M == 0 else M  # the kernels take Siddon as M = None: a Siddon render then compiles no trilinear code
         dtype = volume.dtype
         work = dtype if dtype in (torch.float32, torch.float64) else torch.float32
         volume, vol, S = _layout(volume.detach().to(work))
