@@ -307,7 +307,8 @@ def check_out(
     if not writable:
         raise ValueError(f"{name} must be a folder this process can write to; {str(base)!r} is not writable")
     if dataset and p.exists():
-        foreign = [f.name for f in p.iterdir() if not (f.name in ("config.json", "index.json") or f.name.startswith("shard-"))]
+        ours = lambda f: f.removesuffix(".tmp") in ("config.json", "index.json") or f.startswith("shard-")  # (.tmp: left by a kill)
+        foreign = [f.name for f in p.iterdir() if not ours(f.name)]
         if foreign:
             raise ValueError(f"{name} must be empty or hold a dataset written by generate; got {str(out)!r} holding {sorted(foreign)[:5]}")
     return p
@@ -386,6 +387,8 @@ def generate(
     n_shards = -(-n // shard_size)
     mine = [k for k in range(rank, n_shards, world) if not (out / SHARD.format(k)).exists()]
     count = lambda k: min((k + 1) * shard_size, n) - k * shard_size
+    if mine:  # load or compile the kernels before the clock starts
+        views.render([mine[0] * shard_size])
     total = _sum(sum(count(k) for k in mine), device)
     stop = int(os.environ.get(_STOP_ENV, "0"))
     bar = None
