@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .detector import Detector
+from .detector import Detector, backproject_pixels, make_intrinsics, project_points, projection_matrix
 from .geometry import check_pose, seed_to_pose
 from .siddon import siddon
 from .kernels import numba_available, siddon_fused, trilinear_fused
@@ -222,6 +222,54 @@ class DRR(torch.nn.Module):
             lut[list(ids)] = torch.arange(len(ids), device=self.labels.device).to(small)
             self._channel_cache = (ids, lut[self.labels])
         return self._channel_cache[1], len(ids) + 1
+
+    def _camera(self, pose: Tensor, kwargs: dict) -> tuple:
+        "A checked pose `(B, 4, 4)`, its intrinsics K `(B, 3, 3)` and sdd `(B,)`, in the pose's precision."
+        unknown = set(kwargs) - {"sdd", "delx", "dely", "x0", "y0", "K"}
+        if unknown:
+            raise TypeError(f"unexpected keyword arguments {sorted(unknown)}; expected sdd, delx, dely, x0, y0, K")
+        pose = check_pose(pose)
+
+        def as_t(v):
+            return v.to(pose) if isinstance(v, Tensor) else torch.tensor(float(v), dtype=pose.dtype, device=pose.device)
+
+        det = self.detector
+        sdd = as_t(det._sdd(kwargs.get("sdd"))).reshape(-1)
+        if kwargs.get("K") is not None:
+            return pose, kwargs["K"].to(pose), sdd
+        pick = {n: as_t(getattr(det, n) if kwargs.get(n) is None else kwargs[n]) for n in ("delx", "dely", "x0", "y0")}
+        K = make_intrinsics(sdd, pick["delx"], pick["dely"], det.height, det.width, pick["x0"], pick["y0"])
+        return pose, K, sdd
+
+    def projection_matrix(
+        self,
+        pose: Tensor,  # (B, 4, 4) camera-to-world pose
+        **kwargs,  # sdd, delx, dely, x0, y0, K overrides, as in `forward`
+    ) -> Tensor:  # (B, 3, 4) P = K [R^T | -R^T t]: world mm -> homogeneous pixels (column, row, 1)
+        "The 3x4 projection matrices of a view."
+        pose, K, _ = self._camera(pose, kwargs)
+        return projection_matrix(pose, K)
+
+    def project(
+        self,
+        points: Tensor,  # (N, 3) or (B, N, 3) world points, mm
+        pose: Tensor,  # (B, 4, 4) camera-to-world pose
+        **kwargs,  # sdd, delx, dely, x0, y0, K overrides, as in `forward`
+    ) -> Tensor:  # (B, N, 2) pixel coordinates (column j, row i); pixel (i, j)'s centre is at (j, i)
+        "Where world points appear in the image of a view (differentiable)."
+        pose, K, _ = self._camera(pose, kwargs)
+        return project_points(points, pose, K)
+
+    def backproject(
+        self,
+        pixels: Tensor,  # (N, 2) or (B, N, 2) pixel coordinates (column j, row i)
+        pose: Tensor,  # (B, 4, 4) camera-to-world pose
+        depth=None,  # depth along the principal ray, mm: float or broadcastable to (B, N); default SDD (on the detector)
+        **kwargs,  # sdd, delx, dely, x0, y0, K overrides, as in `forward`
+    ) -> Tensor:  # (B, N, 3) world points, mm; each pixel's ray runs from the source pose[:, :3, 3] through its point
+        "World points behind pixels of a view, at a depth (by default on the detector)."
+        pose, K, sdd = self._camera(pose, kwargs)
+        return backproject_pixels(pixels, pose, K, sdd[:, None] if depth is None else depth)
 
     def extra_repr(self):
         return f"volume={tuple(self.volume.shape)}, renderer={self.renderer!r}, backend={self.backend!r}"

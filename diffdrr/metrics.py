@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SIMILARITIES', 'check_images', 'normalized_cross_correlation', 'patch_ncc', 'multiscale_ncc', 'gaussian_blur',
            'sobel', 'gradient_ncc', 'mutual_information', 'geodesic_angle', 'translation_distance', 'se3_log_distance',
-           'mtre', 'grid_points']
+           'mtre', 'grid_points', 'mean_projection_distance']
 
 # %% ../nbs/api/10_metrics.ipynb #84b4a7f5
 import math
@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .detector import project_points
 from .geometry import check_pose, matrix_to_axis_angle
 
 # %% ../nbs/api/10_metrics.ipynb #de0a5630
@@ -338,3 +339,27 @@ def _log_translation(omega: Tensor, t: Tensor) -> Tensor:
     eye = torch.eye(3, dtype=omega.dtype, device=omega.device)
     Vinv = eye - 0.5 * K + coef[:, None, None] * (K @ K)
     return (Vinv @ t[..., None])[..., 0]
+
+# %% ../nbs/api/10_metrics.ipynb #d13c0002
+def mean_projection_distance(
+    pose_a: Tensor,  # (B, 4, 4) or (4, 4) camera-to-world pose (e.g. the estimate)
+    pose_b: Tensor,  # (B, 4, 4) or (4, 4) camera-to-world pose (e.g. the truth)
+    points: Tensor,  # (N, 3) or (B, N, 3) target points in world mm, in front of both sources
+    K: Tensor,  # (B, 3, 3) or (3, 3) intrinsics (`DRR.detector.intrinsics()`)
+    delx: float = None,  # pitch between rows, mm: give it (and dely) for a distance in mm on the detector
+    dely: float = None,  # pitch between columns, mm (defaults to delx)
+) -> Tensor:  # (B,) mean distance in pixels, or mm on the detector with delx
+    "Mean projection distance: the mean image distance between the projections of points under two poses."
+    a, b = _check_pose_pair(pose_a, pose_b)
+    if not isinstance(points, Tensor) or points.ndim not in (2, 3) or points.shape[-1] != 3 or points.shape[-2] < 1:
+        raise ValueError(f"points must be a tensor of shape (N, 3) or (B, N, 3); got {getattr(points, 'shape', type(points).__name__)}")
+    d = project_points(points, a, K) - project_points(points, b, K)
+    if delx is not None:
+        dely = delx if dely is None else dely
+        for n, v in (("delx", delx), ("dely", dely)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+                raise ValueError(f"{n} must be a positive finite pitch in mm; got {v!r}")
+        d = d * d.new_tensor([dely, delx])  # (column, row) offsets times (column, row) pitch
+    elif dely is not None:
+        raise ValueError("give delx (and optionally dely) for a distance in mm; got dely alone")
+    return torch.linalg.vector_norm(d, dim=-1).mean(-1)
