@@ -15,7 +15,7 @@ DOCS_OPTS ?= --keep-going
 export PIP_ROOT_USER_ACTION := ignore
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration
+.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration compare-geometry
 
 help:
 	@echo "make install      install diffdrr (editable) with the dev extra"
@@ -28,6 +28,7 @@ help:
 	@echo "make readme       regenerate README.md from nbs/index.ipynb"
 	@echo "make compare      time our renderers beside DiffDRR 0.6.1 and nanodrr 0.1.7 (their venv: REF_VENV)"
 	@echo "make compare-registration  our register beside DiffDRR 0.6.1's registration on the same problems (slow)"
+	@echo "make compare-geometry  our pose/detector converters: the same views rendered by DiffDRR 0.6.1 and nanodrr 0.1.7 (corr > 0.999)"
 
 install:
 	@if ! $(PYTHON) -c "import torch" >/dev/null 2>&1; then \
@@ -102,3 +103,6 @@ compare: install ref-venv
 
 compare-registration: install ref-venv
 	$(PYTHON) scripts/compare_registration.py --ref-python $(REF_VENV)/bin/python
+
+compare-geometry: install ref-venv
+	$(PYTHON) scripts/compare_geometry.py --ref-python $(REF_VENV)/bin/python
