@@ -98,7 +98,8 @@ class LinearRender(torch.autograd.Function):
         B, N = length.shape
         # One output allocated up front: small per-chunk results kept alive between the large per-chunk temporaries
         # pin glibc's heap, which then grew to 11.7 GB (and took 82 s instead of 54 s) for 1000 x 1000 trilinear rays.
-        out = volume.new_empty((B, N) if channels is None else (B, n_channels, N))
+        # a float16 / bfloat16 volume: its values are gathered as stored and summed in the weights' float32
+        out = s.new_empty((B, N) if channels is None else (B, n_channels, N), dtype=torch.promote_types(volume.dtype, s.dtype))
         for lo in range(0, N, chunk):
             flat, w = weights_fn(volume.shape, s, t[:, lo : lo + chunk], length[:, lo : lo + chunk])
             vals = flat_vol[flat] * w
@@ -114,7 +115,7 @@ class LinearRender(torch.autograd.Function):
         volume, s, t, length, channels = ctx.saved_tensors
         need_v, need_s, need_t, need_l = ctx.needs_input_grad[:4]
         flat_vol = volume.reshape(-1)
-        grad_v = torch.zeros_like(flat_vol) if need_v else None
+        grad_v = torch.zeros_like(flat_vol, dtype=torch.promote_types(volume.dtype, s.dtype)) if need_v else None
         grad_s = torch.zeros_like(s) if need_s else None
         grad_t = torch.zeros_like(t) if need_t else None
         grad_l = torch.zeros_like(length) if need_l else None
@@ -145,7 +146,7 @@ class LinearRender(torch.autograd.Function):
                         gl = next(grads)
                         if gl is not None:
                             grad_l[:, sl] = gl
-        grad_v = None if grad_v is None else grad_v.reshape(volume.shape)
+        grad_v = None if grad_v is None else grad_v.reshape(volume.shape).to(volume.dtype)
         return grad_v, grad_s, grad_t, grad_l, None, None, None, None
 
 

@@ -192,7 +192,7 @@ def _siddon_fwd_kernel(vol_ptr, s_ptr, t_ptr, L_ptr, out_ptr, r0, r1, N, s_b, s_
         an = tl.where(c0, a0, tl.where(c1, a1, a2))
         at_last = tl.where(c0, i0 == l0, tl.where(c1, i1 == l1, i2 == l2))
         go = active & (an < amax) & ~at_last
-        mu = tl.load(vol_ptr + flat, mask=go, other=0.0)
+        mu = tl.load(vol_ptr + flat, mask=go, other=0.0).to(L.dtype)
         acc += tl.where(go, mu * (an - a), 0.0)
         a = tl.where(go, an, a)
         m0, m1, m2 = go & c0, go & c1, go & c2
@@ -203,7 +203,7 @@ def _siddon_fwd_kernel(vol_ptr, s_ptr, t_ptr, L_ptr, out_ptr, r0, r1, N, s_b, s_
         an_next = _div(pn, tl.where(c0, q0, tl.where(c1, q1, q2)))
         a0, a1, a2 = tl.where(m0, an_next, a0), tl.where(m1, an_next, a1), tl.where(m2, an_next, a2)
         active = go
-    mu = tl.load(vol_ptr + flat, mask=hit, other=0.0)
+    mu = tl.load(vol_ptr + flat, mask=hit, other=0.0).to(L.dtype)
     acc += tl.where(hit, mu * (amax - a), 0.0)
     tl.store(out_ptr + r, acc * L, mask=live)
 
@@ -229,7 +229,7 @@ def _siddon_bwd_kernel(vol_ptr, gvol_ptr, s_ptr, t_ptr, L_ptr, g_ptr, gs_ptr, gt
     flat = _index(i0, i1, i2, S0, S1, S2, IDX64)
     f0, f1, f2 = st0 * S0, st1 * S1, st2 * S2
     q0, q1, q2 = tl.where(tl.abs(d0) < 1e-9, 1.0, d0), tl.where(tl.abs(d1) < 1e-9, 1.0, d1), tl.where(tl.abs(d2) < 1e-9, 1.0, d2)
-    mu = tl.load(vol_ptr + flat, mask=hit, other=0.0)
+    mu = tl.load(vol_ptr + flat, mask=hit, other=0.0).to(L.dtype)
     mu_first = mu
     a = amin
     zero = tl.zeros_like(amin)
@@ -255,7 +255,7 @@ def _siddon_bwd_kernel(vol_ptr, gvol_ptr, s_ptr, t_ptr, L_ptr, g_ptr, gs_ptr, gt
         an_next = _div(pn, tl.where(c0, q0, tl.where(c1, q1, q2)))
         a0, a1, a2 = tl.where(m0, an_next, a0), tl.where(m1, an_next, a1), tl.where(m2, an_next, a2)
         if WANT_END:
-            nxt = tl.load(vol_ptr + flat, mask=go, other=0.0)
+            nxt = tl.load(vol_ptr + flat, mask=go, other=0.0).to(L.dtype)
             dm = mu - nxt
             R0, Q0 = tl.where(m0, R0 + dm, R0), tl.where(m0, Q0 + dm * an, Q0)
             R1, Q1 = tl.where(m1, R1 + dm, R1), tl.where(m1, Q1 + dm * an, Q1)
@@ -304,16 +304,16 @@ def _march(s0, s1, s2, d0, d1, d2, amin, amax, M):
 
 
 @_jit
-def _cell(vol_ptr, b, o0, o1, o2, hit):
-    "The 8 corner values of the cells at flat indices b with corner offsets o (0 where not `hit`)."
-    c000 = tl.load(vol_ptr + b, mask=hit, other=0.0)
-    c001 = tl.load(vol_ptr + b + o2, mask=hit, other=0.0)
-    c010 = tl.load(vol_ptr + b + o1, mask=hit, other=0.0)
-    c011 = tl.load(vol_ptr + b + o1 + o2, mask=hit, other=0.0)
-    c100 = tl.load(vol_ptr + b + o0, mask=hit, other=0.0)
-    c101 = tl.load(vol_ptr + b + o0 + o2, mask=hit, other=0.0)
-    c110 = tl.load(vol_ptr + b + o0 + o1, mask=hit, other=0.0)
-    c111 = tl.load(vol_ptr + b + o0 + o1 + o2, mask=hit, other=0.0)
+def _cell(vol_ptr, b, o0, o1, o2, hit, like):
+    "The 8 corner values of the cells at flat indices b with corner offsets o (0 where not `hit`), in `like`'s type."
+    c000 = tl.load(vol_ptr + b, mask=hit, other=0.0).to(like.dtype)
+    c001 = tl.load(vol_ptr + b + o2, mask=hit, other=0.0).to(like.dtype)
+    c010 = tl.load(vol_ptr + b + o1, mask=hit, other=0.0).to(like.dtype)
+    c011 = tl.load(vol_ptr + b + o1 + o2, mask=hit, other=0.0).to(like.dtype)
+    c100 = tl.load(vol_ptr + b + o0, mask=hit, other=0.0).to(like.dtype)
+    c101 = tl.load(vol_ptr + b + o0 + o2, mask=hit, other=0.0).to(like.dtype)
+    c110 = tl.load(vol_ptr + b + o0 + o1, mask=hit, other=0.0).to(like.dtype)
+    c111 = tl.load(vol_ptr + b + o0 + o1 + o2, mask=hit, other=0.0).to(like.dtype)
     return c000, c001, c010, c011, c100, c101, c110, c111
 
 
@@ -335,7 +335,7 @@ def _trilinear_fwd_kernel(vol_ptr, s_ptr, t_ptr, L_ptr, out_ptr, r0, r1, N, s_b,
         i1, f1, o1, k1 = _corner(xs1 + m * dx1, n1, S1)
         i2, f2, o2, k2 = _corner(xs2 + m * dx2, n2, S2)
         b = _index(i0, i1, i2, S0, S1, S2, IDX64)
-        c000, c001, c010, c011, c100, c101, c110, c111 = _cell(vol_ptr, b, o0, o1, o2, hit)
+        c000, c001, c010, c011, c100, c101, c110, c111 = _cell(vol_ptr, b, o0, o1, o2, hit, L)
         c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
         c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
         c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
@@ -402,7 +402,7 @@ def _trilinear_bwd_kernel(vol_ptr, gvol_ptr, s_ptr, t_ptr, L_ptr, g_ptr, gs_ptr,
             tl.atomic_add(gvol_ptr + b + o0 + o1, f0 * w10, mask=upper, sem="relaxed")
             tl.atomic_add(gvol_ptr + b + o0 + o1 + o2, f0 * w11, mask=upper, sem="relaxed")
         if WANT_END:
-            c000, c001, c010, c011, c100, c101, c110, c111 = _cell(vol_ptr, b, o0, o1, o2, hit)
+            c000, c001, c010, c011, c100, c101, c110, c111 = _cell(vol_ptr, b, o0, o1, o2, hit, L)
             c00, c01 = c000 + f2 * (c001 - c000), c010 + f2 * (c011 - c010)
             c10, c11 = c100 + f2 * (c101 - c100), c110 + f2 * (c111 - c110)
             c0, c1 = c00 + f1 * (c01 - c00), c10 + f1 * (c11 - c10)
@@ -451,8 +451,9 @@ class TritonRender(torch.autograd.Function):
     @staticmethod
     def forward(ctx, volume, s, t, length, M, chunk_size):
         dtype = volume.dtype
-        work = dtype if dtype in (torch.float32, torch.float64) else torch.float32
-        volume = volume.detach().to(work).contiguous()
+        low = dtype in (torch.float16, torch.bfloat16)  # loaded as stored, converted to the rays' float32 in the kernel
+        work = torch.float32 if low or dtype not in (torch.float32, torch.float64) else dtype
+        volume = volume.detach().contiguous() if low else volume.detach().to(work).contiguous()
         s, t, length = (x.detach().to(work).contiguous() for x in (s, t, length))
         B, N = length.shape
         R = B * N
@@ -468,7 +469,7 @@ class TritonRender(torch.autograd.Function):
                         IDX64=idx64)
         ctx.save_for_backward(volume, s, t, length)
         ctx.M, ctx.chunk_size, ctx.dtype, ctx.idx64 = M, chunk_size, dtype, idx64
-        return out.to(dtype)
+        return out if low else out.to(dtype)
 
     @staticmethod
     @once_differentiable
@@ -478,11 +479,11 @@ class TritonRender(torch.autograd.Function):
         want_end = need_s or need_t or need_l
         B, N = length.shape
         R = B * N
-        g = g.to(volume.dtype).contiguous()
-        gvol = torch.zeros_like(volume) if need_v else volume.new_zeros(1)
+        g = g.to(s.dtype).contiguous()
+        gvol = torch.zeros_like(volume, dtype=s.dtype) if need_v else s.new_zeros(1)  # float32 sums for half volumes
         shape = (B, N) if want_end else (1, 1)
-        gs, gt = volume.new_zeros(shape + (3,)), volume.new_zeros(shape + (3,))
-        gl = volume.new_zeros(shape)
+        gs, gt = s.new_zeros(shape + (3,)), s.new_zeros(shape + (3,))
+        gl = s.new_zeros(shape)
         if R and (need_v or want_end):
             kernel = _siddon_bwd_kernel if ctx.M == 0 else _trilinear_bwd_kernel
             meta = dict(IDX64=ctx.idx64, WANT_VOL=bool(need_v), WANT_END=bool(want_end))
@@ -509,8 +510,9 @@ def _triton_inputs(volume, affine, source, targets, chunk_size):
     # the volume is checked once per tensor (until modified in place): a full finiteness check would cost a GPU sync
     # on every render; prepare_rays then validates the rays against a one-voxel stand-in, as the compiled CPU path does
     volume = _check_volume_once(volume)
-    stand_in, s, t, length = prepare_rays(volume.new_zeros((1, 1, 1)), affine, source, targets)
-    return volume.to(stand_in.dtype), s, t, length, chunk_size
+    low = volume.dtype in (torch.float16, torch.bfloat16)  # kept as stored: the kernels load it and sum in float32
+    stand_in, s, t, length = prepare_rays(volume.new_zeros((1, 1, 1), dtype=torch.float32 if low else None), affine, source, targets)
+    return (volume if low else volume.to(stand_in.dtype)), s, t, length, chunk_size
 
 
 def siddon_triton(

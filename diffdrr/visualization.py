@@ -41,9 +41,9 @@ def plot_drr(
     ticks: bool = True,  # show pixel ticks
     axs=None,  # matplotlib axes to draw on, one per image (created if None)
     cmap: str = "gray",  # matplotlib colormap
-    channels: str = "first",  # "first" shows channel 0; "sum" shows the sum over channels
+    channels: str = "first",  # "first" shows channel 0 (with structures: the first one); "sum": all channels, the full DRR
     **imshow_kwargs,  # passed to `imshow` (e.g. vmin, vmax)
-):  # the list of matplotlib axes (a single axes object for one image)
+):  # list of matplotlib axes, one per image (also for a single image)
     "Show DRRs with matplotlib."
     img = _as_images(img)
     if channels not in ("first", "sum"):
@@ -70,7 +70,7 @@ def plot_drr(
         else:
             ax.set_xlabel("column j")
             ax.set_ylabel("row i")
-    return axs[0] if B == 1 else axs
+    return axs
 
 # %% ../nbs/api/09_visualization.ipynb #931b82db
 def _structure_masks(
@@ -97,7 +97,7 @@ def plot_overlay(
     axs=None,  # matplotlib axes to draw on, one per image (created if None)
     cmap: str = "gray",  # colormap of the DRR underneath
     **imshow_kwargs,  # passed to the DRR's `imshow` (e.g. vmin, vmax)
-):  # the list of matplotlib axes (a single axes object for one image)
+):  # list of matplotlib axes, one per image (also for a single image)
     "Show per-structure channels as coloured silhouettes over the DRR."
     img = _as_images(img)
     S = img.shape[1] - 1 if rest else img.shape[1]
@@ -115,7 +115,7 @@ def plot_overlay(
         raise ValueError(f"colors must give one colour per structure ({S}); got {len(colors)}")
     masks = _structure_masks(img, threshold, rest)
     axs = plot_drr(img, title=title, ticks=ticks, axs=axs, cmap=cmap, channels="sum", **imshow_kwargs)
-    for ax, m in zip(np.atleast_1d(axs), masks):
+    for ax, m in zip(axs, masks):
         for k, (mask, color) in enumerate(zip(m, colors)):
             rgba = np.zeros(mask.shape + (4,))
             rgba[mask] = to_rgba(color, alpha)
