@@ -10,6 +10,7 @@ PYTHON ?= python3
 PIP := $(PYTHON) -m pip
 TORCH_LOCAL := torch==2.13.0
 TEST_FLAGS ?=
+DEMO_FLAGS ?=
 DOCS_FLAGS ?=
 DOCS_OPTS ?= --keep-going
 export PIP_ROOT_USER_ACTION := ignore
@@ -19,7 +20,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
 	@echo "make install      install diffdrr (editable) with the dev extra"
-	@echo "make demo         install, then render the seed example to a PNG"
+	@echo "make demo         install, then render the seed example (and the shared CT, or DEMO_FLAGS=\"--ct PATH\") to a PNG"
 	@echo "make test         install, then run every notebook (nbdev_test) and tests/ (pytest)"
 	@echo "make docs         install the docs extra, execute the notebooks, build _build/html"
 	@echo "make docs-check   open the built site in headless Chromium and check it"
@@ -46,7 +47,7 @@ install-docs: install
 	$(PIP) install --quiet -e ".[dev,docs]"
 
 demo: install
-	$(PYTHON) -m diffdrr.demo
+	$(PYTHON) -m diffdrr.demo $(DEMO_FLAGS)
 
 test: install
 	$(PYTHON) scripts/run_tests.py --flags "$(TEST_FLAGS)"
