@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['SIMILARITIES', 'check_images', 'normalized_cross_correlation', 'patch_ncc', 'multiscale_ncc', 'gaussian_blur',
-           'sobel', 'gradient_ncc', 'mutual_information', 'geodesic_angle', 'translation_distance', 'se3_log_distance',
-           'mtre', 'grid_points', 'mean_projection_distance']
+           'sobel', 'gradient_ncc', 'masked_ncc', 'mutual_information', 'geodesic_angle', 'translation_distance',
+           'se3_log_distance', 'mtre', 'grid_points', 'mean_projection_distance']
 
 # %% ../nbs/api/10_metrics.ipynb #84b4a7f5
 import math
@@ -171,6 +171,56 @@ def gradient_ncc(
         return 0.5 * (_ncc(gx, hx, (1, 2, 3), eps) + _ncc(gy, hy, (1, 2, 3), eps))
     return 0.5 * (patch_ncc(gx, hx, patch_size, eps=eps) + patch_ncc(gy, hy, patch_size, eps=eps))
 
+# %% ../nbs/api/10_metrics.ipynb #456b5db8
+def _check_mask(mask, like: Tensor) -> Tensor:
+    "A weight map `(B or 1, 1, H, W)` for images `like` `(B, C, H, W)`, as like's dtype, expanded to `(B, 1, H, W)`."
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"mask must be a torch.Tensor of shape (B, 1, H, W) or (1, 1, H, W) of weights in [0, 1]; got {type(mask).__name__}")
+    B, C, H, W = like.shape
+    if mask.ndim != 4 or mask.shape[1] != 1 or tuple(mask.shape[2:]) != (H, W) or mask.shape[0] not in (1, B):
+        raise ValueError(f"mask must have shape ({B}, 1, {H}, {W}) or (1, 1, {H}, {W}) to match the images; got {tuple(mask.shape)}")
+    m = mask.to(device=like.device, dtype=like.dtype)
+    if not torch.isfinite(m).all() or (m < 0).any() or (m > 1).any():
+        raise ValueError("mask must hold finite weights in [0, 1]")
+    if (m.flatten(1).sum(1) <= 0).any():
+        raise ValueError("mask must keep some pixels: an item's mask is all 0")
+    return m.expand(B, 1, H, W)
+
+
+def _weighted_ncc(x: Tensor, y: Tensor, w: Tensor, eps: float) -> Tensor:
+    "NCC over (C, H, W) with pixel weights w `(B, 1, H, W)` (no checks)."
+    w = w.expand_as(x)
+    total = w.sum((1, 2, 3), keepdim=True)
+    mx, my = (w * x).sum((1, 2, 3), keepdim=True) / total, (w * y).sum((1, 2, 3), keepdim=True) / total
+    xc, yc = x - mx, y - my
+    tot = total[:, 0, 0, 0]
+    cov = (w * xc * yc).sum((1, 2, 3)) / tot
+    vx, vy = (w * xc.square()).sum((1, 2, 3)) / tot, (w * yc.square()).sum((1, 2, 3)) / tot
+    return cov / (torch.sqrt(vx + eps) * torch.sqrt(vy + eps))
+
+
+def masked_ncc(
+    x: Tensor,  # (B, C, H, W) image
+    y: Tensor,  # (B, C, H, W) image
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1]; None weighs every pixel 1 (plain NCC)
+    gradient: bool = False,  # correlate the Sobel gradients of the Gaussian-smoothed images instead of the images
+    sigma: float = 1.0,  # gradient=True: Gaussian smoothing before the Sobel operator, pixels
+    eps: float = 1e-10,  # added to each weighted variance
+) -> Tensor:  # (B,) weighted NCC in [-1, 1]
+    "NCC (or gradient NCC) in which each pixel counts with its mask weight: collimator edges, tools and labels can be left out."
+    x, y = check_images(x, y)
+    w = x.new_ones(x.shape[0], 1, *x.shape[2:]) if mask is None else _check_mask(mask, x)
+    if not gradient:
+        return _weighted_ncc(x, y, w, eps)
+    gx, gy = sobel(gaussian_blur(x, sigma))
+    hx, hy = sobel(gaussian_blur(y, sigma))
+    if mask is not None:  # leave out the gradients the mask's own edge makes: erode it by the filters' reach
+        r = max(1, math.ceil(3 * _check_sigma(sigma))) + 1
+        w = -F.max_pool2d(-w, 2 * r + 1, stride=1, padding=r)
+        if (w.flatten(1).sum(1) <= 0).any():
+            raise ValueError(f"mask must keep some pixels after erosion by {r} pixels (gradient=True with sigma={sigma}); an item's mask is too small")
+    return 0.5 * (_weighted_ncc(gx, hx, w, eps) + _weighted_ncc(gy, hy, w, eps))
+
 # %% ../nbs/api/10_metrics.ipynb #69a5d75b
 def _parzen(x: Tensor, bins: int, sigma: float) -> Tensor:
     "Parzen weights `(B, n, bins)` of each image's values rescaled to [0, 1], each row summing to 1."
@@ -207,6 +257,7 @@ SIMILARITIES = {
     "patch_ncc": patch_ncc,
     "multiscale_ncc": multiscale_ncc,
     "gradient_ncc": gradient_ncc,
+    "masked_ncc": masked_ncc,
     "mi": mutual_information,
 }
 

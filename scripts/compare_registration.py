@@ -26,7 +26,12 @@ Each side runs in its own subprocess (theirs under the interpreter of a separate
 threads and the same OpenMP wait policy. Only DiffDRR's public API is called. The 1-minute load average is
 printed with every timing: the machine may be shared.
 
+With `--mismatch realistic` both sides register the benchmark's realistic fixed image (`realistic_problem`, seeded by
+`--mismatch-seed`): ours with its field-of-view mask, DiffDRR's NCC (which takes no mask) on both images multiplied by
+the mask. `--method global` runs our `global_register` instead of `register`.
+
     python scripts/compare_registration.py [--volumes ct] [-n 10] [--ref-python ../venv-ref/bin/python]
+    python scripts/compare_registration.py --mismatch realistic --method global --height 64 --max-rotation 45 --max-translation 100 -n 3
 """
 import argparse
 import json
@@ -63,18 +68,22 @@ def worker_ours(cfg: dict) -> dict:
     "Register every start with our `register` (defaults), on the benchmark's problem."
     import torch
 
-    from diffdrr.experiments.registration import load_problem
-    from diffdrr.registration import register
+    from diffdrr.experiments.registration import load_problem, realistic_problem
+    from diffdrr.registration import global_register, register
 
     torch.set_num_threads(cfg["threads"])
     p = load_problem(cfg["volume_name"], cfg["height"], ct_downsample=tuple(cfg["ct_downsample"]))
-    drr, fixed = p["drr"], p["fixed"]
+    if cfg.get("mismatch") == "realistic":
+        p = realistic_problem(p, cfg["mismatch_seed"])
+    drr, fixed, mask = p["drr"], p["fixed"], p.get("mask")
+    fn = global_register if cfg.get("method") == "global" else register
+    kw = {} if mask is None else {"mask": mask}
     starts = torch.tensor(cfg["starts"], dtype=torch.float64)
     register(drr, fixed, starts[:1], iterations=2, progress=False)  # warm-up (compiles the kernels once)
     out = []
     for i in range(len(starts)):
         load = os.getloadavg()[0]
-        res = register(drr, fixed, starts[i : i + 1], progress=False)
+        res = fn(drr, fixed, starts[i : i + 1], progress=False, **kw)
         out.append(dict(pose=res.pose[0].tolist(), time=res.time, cpu_time=res.cpu_time, evaluations=int(res.iterations[0]), load=load))
         _progress(cfg, "ours", i, out[-1])
     return dict(runs=out, fixed=fixed[0, 0].double().tolist(), threads=torch.get_num_threads())
@@ -108,6 +117,12 @@ def worker_diffdrr(cfg: dict) -> dict:
     true_pose = torch.tensor(cfg["true_pose"], dtype=torch.float32)[None]
     with torch.no_grad():
         fixed = drr(RigidTransform(true_pose @ flip))
+    mask = None
+    if cfg.get("fixed_image") is not None:  # a realistic fixed image made by our harness (the same pixels: see the NCC check)
+        fixed = torch.tensor(cfg["fixed_image"], dtype=fixed.dtype)[None, None]
+        if cfg.get("mask") is not None:  # their NCC has no mask: both images are multiplied by the field instead
+            mask = torch.tensor(cfg["mask"], dtype=fixed.dtype)[None, None]
+            fixed = fixed * mask
     ncc = NormalizedCrossCorrelation2d()
     out = []
     for i, start in enumerate(cfg["starts"]):
@@ -122,7 +137,8 @@ def worker_diffdrr(cfg: dict) -> dict:
         for steps in range(1, cfg["iterations"] + 1):
             opt.zero_grad()
             pose = reg.pose
-            sim = ncc(fixed, drr(pose))
+            moving = drr(pose)
+            sim = ncc(fixed, moving if mask is None else moving * mask)
             s = float(sim)
             if not math.isfinite(s):
                 break
@@ -237,13 +253,17 @@ def main(argv=None):
     ap.add_argument("--ref-lr-rotation", type=float, default=1e-2, help="DiffDRR: Adam step size of the Euler angles, rad (default 0.01)")
     ap.add_argument("--ref-lr-translation", type=float, default=1.0, help="DiffDRR: Adam step size of the translation, mm (default 1)")
     ap.add_argument("--only", choices=("ours", "diffdrr"), default=None, help="run one side only")
+    ap.add_argument("--mismatch", choices=("none", "realistic"), default="none",
+                    help="realistic: both sides register the benchmark's realistic fixed image (realistic_problem; DiffDRR's NCC sees both images times the field mask)")
+    ap.add_argument("--mismatch-seed", type=int, default=0, help="seed of the realistic image (default 0)")
+    ap.add_argument("--method", choices=("local", "global"), default="local", help="ours: register (local) or global_register (default local)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per worker (default 3600)")
     args = ap.parse_args(argv)
 
     import numpy as np
     import torch
 
-    from diffdrr.experiments.registration import SDR, SPAN, load_problem, random_offsets
+    from diffdrr.experiments.registration import SDR, SPAN, load_problem, random_offsets, realistic_problem
     from diffdrr.registration import volume_center
 
     ref_line = check_ref_python(args.ref_python) if args.only != "ours" else "DiffDRR not run"
@@ -259,6 +279,8 @@ def main(argv=None):
         tmp = Path(tmp)
         for name in [v.strip() for v in args.volumes.split(",") if v.strip()]:
             p = load_problem(name, args.height, ct_downsample=tuple(ct_factors))
+            if args.mismatch == "realistic":
+                p = realistic_problem(p, args.mismatch_seed)
             drr, true_pose, points = p["drr"], p["true_pose"], p["points"]
             W, _, _ = random_offsets(args.n, args.max_rotation, args.max_translation, volume_center(drr), torch.Generator().manual_seed(args.seed))
             starts = W @ true_pose
@@ -266,10 +288,13 @@ def main(argv=None):
             cfg = dict(volume_name=name, volume=str(tmp / f"{name}.npy"), affine=drr.affine.double().tolist(), height=args.height,
                        delx=SPAN / args.height, sdd=2 * SDR, ct_downsample=ct_factors, true_pose=true_pose[0].tolist(),
                        starts=starts.tolist(), threads=args.threads, iterations=args.ref_iterations, patience=args.ref_patience,
-                       lr_rotation=args.ref_lr_rotation, lr_translation=args.ref_lr_translation, lr_step=args.ref_lr_step)
+                       lr_rotation=args.ref_lr_rotation, lr_translation=args.ref_lr_translation, lr_step=args.ref_lr_step,
+                       mismatch=args.mismatch, mismatch_seed=args.mismatch_seed, method=args.method,
+                       fixed_image=p["fixed"][0, 0].double().tolist() if args.mismatch == "realistic" else None,
+                       mask=p["mask"][0, 0].double().tolist() if args.mismatch == "realistic" else None)
             print(f"{name}: {p['description']}", flush=True)
             fixed = {}
-            for kind, python, label in (("ours", sys.executable, "ours (register, defaults)"),
+            for kind, python, label in (("ours", sys.executable, f"ours ({'global_register' if args.method == 'global' else 'register'}, defaults)"),
                                         ("diffdrr", str(args.ref_python), f"DiffDRR {REF_VERSION} (Adam loop)")):
                 if args.only and kind != args.only:
                     continue
@@ -280,7 +305,8 @@ def main(argv=None):
                 print(f"  {label}: success {r['success']:.0%} of {r['n']}, median mTRE {r['median_mtre']:.3f} mm, "
                       f"median {r['median_time']:.2f} s wall ({r['median_cpu']:.2f} s CPU), load {r['load'][0]:.1f}-{r['load'][1]:.1f}", flush=True)
             if len(fixed) == 2:
-                print(f"  the two fixed images agree: NCC {_ncc_np(fixed['ours'], fixed['diffdrr']):.4f} (same voxels, same camera)", flush=True)
+                print(f"  the two fixed images agree: NCC {_ncc_np(fixed['ours'], fixed['diffdrr']):.4f} (same voxels, same camera"
+                      + ("; both the realistic image, DiffDRR's times the mask)" if args.mismatch == "realistic" else ")"), flush=True)
     print()
     print(table(rows, args.threshold))
     print(f"\nload average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
