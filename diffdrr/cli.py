@@ -100,12 +100,17 @@ def parser() -> argparse.ArgumentParser:
 _SUFFIXES = (".png", ".npy", ".tif", ".tiff")
 
 
-def _device(arg):
-    if arg is not None:
-        return torch.device(arg)
-    if torch.cuda.is_available():
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
-    return torch.device("cpu")
+def _device(arg) -> torch.device:
+    "The rendering device: --device, else cuda if available, else cpu; a bare 'cuda' under torchrun is this rank's GPU."
+    if arg is None:
+        arg = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        device = torch.device(arg)
+    except RuntimeError:
+        raise ValueError(f"--device must be a torch device such as cpu, cuda or cuda:1; got {arg!r}") from None
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return device
 
 
 def _read_pose(values) -> torch.Tensor:  # (1, 4, 4) float64
@@ -134,20 +139,23 @@ def _save_image(img: np.ndarray, out: Path):
     "Write a (C, H, W) float image to .npy, .tif/.tiff (float32 pages) or .png (8-bit, channels side by side), via a temporary name."
     tmp = out.with_name(out.name + ".tmp" + out.suffix)
     suffix = out.suffix.lower()
-    if suffix == ".npy":
-        np.save(tmp, img.astype(np.float32))
-    elif suffix in (".tif", ".tiff"):
-        from PIL import Image
+    try:
+        if suffix == ".npy":
+            np.save(tmp, img.astype(np.float32))
+        elif suffix in (".tif", ".tiff"):
+            from PIL import Image
 
-        pages = [Image.fromarray(c.astype(np.float32), mode="F") for c in img]
-        pages[0].save(tmp, format="TIFF", save_all=True, append_images=pages[1:])
-    else:
-        from PIL import Image
+            pages = [Image.fromarray(c.astype(np.float32), mode="F") for c in img]
+            pages[0].save(tmp, format="TIFF", save_all=True, append_images=pages[1:])
+        else:
+            from PIL import Image
 
-        lo, hi = img.min(axis=(1, 2), keepdims=True), img.max(axis=(1, 2), keepdims=True)
-        grey = np.round(255 * (img - lo) / np.where(hi > lo, hi - lo, 1)).astype(np.uint8)
-        Image.fromarray(np.concatenate(list(grey), axis=1), mode="L").save(tmp, format="PNG")
-    os.replace(tmp, out)
+            lo, hi = img.min(axis=(1, 2), keepdims=True), img.max(axis=(1, 2), keepdims=True)
+            grey = np.round(255 * (img - lo) / np.where(hi > lo, hi - lo, 1)).astype(np.uint8)
+            Image.fromarray(np.concatenate(list(grey), axis=1), mode="L").save(tmp, format="PNG")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _render(a) -> str:
@@ -239,7 +247,7 @@ def _generate(a) -> str:
     rate = s["rendered"] / s["seconds"] if s["seconds"] > 0 else math.nan
     return (
         f"wrote {s['n']} views in {s['shards']} shards to {a.out}: rendered {s['rendered']} views in {s['seconds']:.3f} s "
-        f"({rate:.3f} views/s) on {s['world_size']} rank(s)"
+        f"({rate:.3f} views/s, {1000 * s['cpu_seconds'] / max(s['rendered'], 1):.1f} CPU ms per view) on {s['world_size']} rank(s)"
     )
 
 

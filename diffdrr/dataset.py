@@ -326,13 +326,13 @@ def _barrier():
         torch.distributed.barrier()
 
 
-def _sum(x: int, device) -> int:
-    "Sum an integer over ranks."
+def _sum(x, device):
+    "Sum a number (int or float) over ranks."
     if _dist()[1] == 1:
         return x
-    t = torch.tensor([x], dtype=torch.int64, device=device)
+    t = torch.tensor([x], dtype=torch.int64 if isinstance(x, int) else torch.float64, device=device)
     torch.distributed.all_reduce(t)
-    return int(t.item())
+    return type(x)(t.item())
 
 
 def _sha256(path: Path) -> str:
@@ -357,7 +357,7 @@ def generate(
     batch_size: int = 8,  # views rendered together (counted from each shard's start)
     image_dtype: str = "float32",  # "float32" or "float16" for the stored images
     progress: bool = True,  # tqdm progress bar on rank 0
-) -> dict:  # n, shards, rendered (views rendered by this call, all ranks), seconds (rendering, rank 0), world_size
+) -> dict:  # n, shards, rendered (views rendered by this call, all ranks), seconds (rendering, wall), cpu_seconds (all ranks), world_size
     "Render `n` random views into WebDataset tar shards; resumable, and identical for any number of ranks."
     for name, v in (("n", n), ("shard_size", shard_size), ("batch_size", batch_size)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -396,7 +396,7 @@ def generate(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=sum(count(k) for k in mine), unit="view", desc=f"rank 0 of {world}")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     np_dtype = np.dtype(image_dtype)
     for done, k in enumerate(mine):
         if stop and done == stop:  # simulate a kill: a half-written temporary and no clean-up
@@ -413,7 +413,7 @@ def generate(
         write_shard(out / SHARD.format(k), samples)
     if bar is not None:
         bar.close()
-    _barrier()
+    cpu = _sum(time.process_time() - c0, device)  # (also the barrier after the last shard)
     seconds = time.perf_counter() - t0
     if rank == 0:
         shards = []
@@ -422,7 +422,7 @@ def generate(
             shards.append(dict(name=f.name, views=[k * shard_size, k * shard_size + count(k)], sha256=_sha256(f), bytes=f.stat().st_size))
         _write_json(out / "index.json", dict(config=config, shards=shards))
     _barrier()
-    return dict(n=int(n), shards=n_shards, rendered=total, seconds=seconds, world_size=world)
+    return dict(n=int(n), shards=n_shards, rendered=total, seconds=seconds, cpu_seconds=cpu, world_size=world)
 
 # %% ../nbs/api/18_dataset.ipynb #80a8ff2d
 def _item(views: Views, i: int, img: Tensor, pose: Tensor) -> dict:

@@ -137,6 +137,43 @@ def test_sigkill_then_resume(ct, one_rank, tmp_path):
     assert _files(out) == one_rank
 
 
+DDP_SCRIPT = """
+import json, sys
+import torch, torch.distributed as dist
+from torch.utils.data import DataLoader
+from diffdrr.dataset import PoseDistribution, RandomDRRs, Views
+from diffdrr.data import read
+
+dist.init_process_group("gloo")
+views = Views(read(sys.argv[1], hu_to_mu=True), PoseDistribution(theta=60), height=24, seed=5)
+ds = RandomDRRs(views, 10)  # rank and world size from the process group
+out = {int(b["index"]): b["image"].sum().item() for b in DataLoader(ds, batch_size=None, num_workers=2)}
+with open(sys.argv[2] + f".{dist.get_rank()}", "w") as f:
+    json.dump(out, f)
+dist.destroy_process_group()
+"""
+
+
+def test_iterable_dataset_under_ddp(ct, tmp_path):
+    "Under torchrun (2 ranks, 2 DataLoader workers each) the ranks yield disjoint halves of the views, as rendered alone."
+    (tmp_path / "ddp.py").write_text(DDP_SCRIPT)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           str(tmp_path / "ddp.py"), str(ct), str(tmp_path / "out")]
+    p = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=TIMEOUT)
+    assert p.returncode == 0, p.stdout + p.stderr
+    import json
+
+    got = [{int(k): v for k, v in json.loads((tmp_path / f"out.{r}").read_text()).items()} for r in range(2)]
+    assert sorted(got[0]) == [0, 2, 4, 6, 8] and sorted(got[1]) == [1, 3, 5, 7, 9]
+    from diffdrr.dataset import PoseDistribution, Views
+
+    views = Views(read(ct, hu_to_mu=True), PoseDistribution(theta=60), height=24, seed=5)
+    alone, _ = views.render(list(range(10)))
+    for r in range(2):
+        for i, v in got[r].items():
+            assert_close(torch.tensor(v), alone[i].sum(), rtol=1e-5, atol=1e-4)
+
+
 def _fails(capsys, args, contains, out):
     "main exits with status 2, prints the message, and `out` is not created."
     assert main([str(a) for a in args]) == 2
