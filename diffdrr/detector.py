@@ -287,7 +287,7 @@ def project_points(
     cam = (points - pose[:, None, :3, 3]) @ pose[:, :3, :3]  # R^T (p - t), row vectors
     z = cam[..., 2]
     behind = z.detach() <= 0
-    if behind.any():
+    if _checking() and behind.any():
         raise ValueError(
             f"points must lie in front of the source (positive depth along the principal ray); "
             f"got {int(behind.sum())} of {behind.numel()} at depth <= 0, the nearest at {float(z.detach().min()):.4g} mm"
@@ -309,7 +309,7 @@ def backproject_pixels(
     depth = torch.as_tensor(depth)
     if not depth.is_floating_point():
         depth = depth.to(pixels.dtype)
-    if not torch.isfinite(depth).all() or (depth.detach() <= 0).any():
+    if _checking() and (not torch.isfinite(depth).all() or (depth.detach() <= 0).any()):
         raise ValueError(f"depth must be positive and finite (mm along the principal ray); got {depth.detach().flatten()[:8].tolist()}")
     pose, K, pixels = _pose_and_K(pose, K, pixels)
     depth = depth.to(device=pixels.device, dtype=pixels.dtype)

@@ -8,7 +8,7 @@ __all__ = ['PARAMETERIZATIONS', 'DIFFDRR_PARAMETERIZATIONS', 'check_pose', 'axis
            'quaternion_to_axis_angle', 'matrix_to_axis_angle', 'rotation_6d_to_matrix', 'matrix_to_rotation_6d',
            'rotation_10d_to_matrix', 'matrix_to_rotation_10d', 'se3_exp', 'se3_log', 'make_rigid', 'make_pose',
            'pose_to_parameters', 'seed_to_pose', 'pose_to_seed', 'seed_affine', 'carm_to_pose', 'pose_to_carm',
-           'diffdrr_to_pose', 'pose_to_diffdrr', 'nanodrr_to_pose', 'pose_to_nanodrr']
+           'gantry_to_pose', 'diffdrr_to_pose', 'pose_to_diffdrr', 'nanodrr_to_pose', 'pose_to_nanodrr']
 
 # %% ../nbs/api/00_geometry.ipynb #3f716a33
 import math
@@ -541,6 +541,20 @@ def pose_to_carm(
     if degrees:
         a, b = torch.rad2deg(a), torch.rad2deg(b)
     return dict(primary_angle=a, secondary_angle=b, sod=sod)
+
+# %% ../nbs/api/00_geometry.ipynb #c4a1d202
+def gantry_to_pose(
+    gantry_angle,  # IEC 61217 / DICOM GantryAngle: float or (B,), in [0, 360) degrees
+    sad,  # source to isocentre (DICOM RadiationMachineSAD), mm: float or (B,)
+    isocenter=None,  # (3,) or (B, 3) isocentre in world (patient RAS+) mm; default the origin
+    degrees: bool = True,  # angle in degrees (DICOM) or radians
+) -> Tensor:  # (B, 4, 4) camera-to-world pose of the beam's-eye view, head-first-supine patient
+    "The beam's-eye-view camera pose of a radiotherapy gantry angle (IEC 61217, HFS patient, collimator and couch at 0)."
+    g = _as_batch_scalar(gantry_angle, "gantry_angle")
+    full = 360.0 if degrees else 2 * math.pi
+    if ((g < 0) | (g >= full)).any():
+        raise ValueError(f"gantry_angle must lie in [0, {full:g}) {'degrees' if degrees else 'radians'}; got {g.tolist()}")
+    return carm_to_pose(g - full / 2, torch.zeros_like(g), sad, isocenter, degrees)
 
 # %% ../nbs/api/00_geometry.ipynb #c4a1d102
 DIFFDRR_PARAMETERIZATIONS = ("axis_angle", "euler_angles", "matrix", "quaternion", "quaternion_adjugate", "rotation_6d", "rotation_9d", "rotation_10d", "se3_log_map")
