@@ -530,10 +530,11 @@ def _sweep_offsets(n: int, rotation_range: float, translation_range: Tensor, see
     return torch.cat(rots)[:n].to(dtype), torch.cat(trans)[:n].to(dtype)
 
 
-def _diverse_top(scores: Tensor, params: Tensor, k: int, radius: float) -> Tensor:
-    "Indices of the k best scores, skipping a candidate within `radius` (normalized parameter distance) of one already taken."
+def _diverse_top(scores: Tensor, params: Tensor, k: int, radius: float, first: int = None) -> Tensor:
+    "Candidate `first` (if it scores finite), then the indices of the k best scores, skipping a candidate within `radius` (normalized parameter distance) of one already taken."
     order = torch.argsort(scores, descending=True)
-    taken = []
+    taken = [first] if first is not None and math.isfinite(float(scores[first])) else []
+    k = k + len(taken)
     for i in order.tolist():
         if not math.isfinite(float(scores[i])):
             break
@@ -562,7 +563,7 @@ def global_register(
     translation_range=150.0,  # mm: and shifts of up to this along each camera axis (a number or three)
     n_candidates: int = 2048,  # Sobol poses of the sweep (the initial pose is scored too)
     sweep_height: int = 16,  # detector rows of the sweep's renders
-    top_k: int = 8,  # best distinct candidates refined from
+    top_k: int = 8,  # best distinct candidates refined from (besides the initial pose)
     metric="ncc",  # similarity of every stage (see `register`; with a mask, masked NCC)
     metric_kwargs: dict = None,  # its keyword arguments
     mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1] (see `register`)
@@ -620,7 +621,7 @@ def global_register(
                 ref = fixed_small.expand(n, *fixed_small.shape[1:])
                 s = sim(img, ref, None if m_small is None else m_small.expand(n, *m_small.shape[1:]))
                 scores[i : i + n] = torch.where(_blank(img), float("-inf"), s.to(torch.float64))
-        top = _diverse_top(scores, params, top_k, 0.25)
+        top = _diverse_top(scores, params, top_k, 0.25, first=0)  # the initial pose is always refined from
         if len(top) == 0:
             raise ValueError(f"no candidate pose of the sweep sees the volume (target[{b}]): widen translation_range or move initial_pose")
         t_sweep = time.perf_counter() - ts
