@@ -10,6 +10,7 @@ __all__ = ['numba_available', 'ray_order', 'FusedRender', 'siddon_grid_fused', '
 import math
 import sys
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -652,34 +653,34 @@ def _ray(r, N, s, t):
             np.float64(t[b, j, 0]), np.float64(t[b, j, 1]), np.float64(t[b, j, 2]))
 
 
-@njit(parallel=True, cache=True)
-def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, nthreads, block, chan=None):
+@njit(cache=True, nogil=True)
+def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, block, chan, th, nthreads):
     """out (B, C, N) = line integrals of all rays (Siddon when M is None, else trilinear with M samples), C = 1 without
-    a channel map; threads take blocks of `order` in turn. Numba drops the branch M's type rules out, so each renderer
-    compiles only its own walk."""
+    a channel map: thread `th` of `nthreads` takes every nthreads-th block of `order` (run by `_on_threads`). Numba drops
+    the branch M's type rules out, so each renderer compiles only its own walk."""
     B, N = L.shape
     R = B * N
     C = 1 if chan is None else out.shape[1]
     nblocks = (R + block - 1) // block
-    for th in prange(nthreads):
-        accs = np.zeros(C)  # per-thread channel sums of the current ray
-        for blk in range(th, nblocks, nthreads):
-            for q in range(blk * block, min(R, (blk + 1) * block)):
-                b, j, s0, s1, s2, t0, t1, t2 = _ray(order[q], N, s, t)
-                if chan is None:
-                    if M is None:
-                        acc = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2)
-                    else:
-                        acc = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2)
-                    out[b, 0, j] = acc * L[b, j]
+    if chan is not None:
+        accs = np.zeros(C)  # this thread's channel sums of the current ray
+    for blk in range(th, nblocks, nthreads):
+        for q in range(blk * block, min(R, (blk + 1) * block)):
+            b, j, s0, s1, s2, t0, t1, t2 = _ray(order[q], N, s, t)
+            if chan is None:
+                if M is None:
+                    acc = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2)
                 else:
-                    accs[:] = 0.0
-                    if M is None:
-                        f = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2, chan, accs)
-                    else:
-                        f = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs)
-                    for c in range(C):
-                        out[b, c, j] = accs[c] * f * L[b, j]
+                    acc = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2)
+                out[b, 0, j] = acc * L[b, j]
+            else:
+                accs[:] = 0.0
+                if M is None:
+                    f = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2, chan, accs)
+                else:
+                    f = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs)
+                for c in range(C):
+                    out[b, c, j] = accs[c] * f * L[b, j]
 
 
 @njit(cache=True)
@@ -755,6 +756,24 @@ class _threads:
         if torch.get_num_threads() != self.torch_threads:
             torch.set_num_threads(self.torch_threads)
         return False
+
+
+_POOL = {}  # number of workers -> the pool of threads `_on_threads` uses, made on first use
+
+
+def _on_threads(kernel, nthreads: int, *args):
+    """`kernel(*args, th, nthreads)` for th = 0 .. nthreads - 1 at once: th = 0 on this thread, the others on a pool of
+    Python threads. The kernel is compiled with `nogil=True`, so the threads run in parallel; a serial kernel compiles
+    much faster than one with Numba's parallel loops (`scripts/first_run.py` measures a first render's compile)."""
+    if nthreads > 1:
+        pool = _POOL.get(nthreads - 1)
+        if pool is None:
+            pool = _POOL.setdefault(nthreads - 1, ThreadPoolExecutor(nthreads - 1, thread_name_prefix="diffdrr-kernel"))
+        futures = [pool.submit(kernel, *args, th, nthreads) for th in range(1, nthreads)]
+    kernel(*args, 0, nthreads)
+    if nthreads > 1:
+        for f in futures:
+            f.result()
 
 
 def _flat(x: Tensor) -> np.ndarray:
@@ -843,8 +862,8 @@ class FusedRender(torch.autograd.Function):
                                      _BLOCK)
                     out[:, 0] = ctx.ends[..., 6] * length
                 else:
-                    _forward_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(), out.numpy(), order,
-                                    nthreads, _BLOCK, None if chan is None else _flat(chan))
+                    _on_threads(_forward_kernel, nthreads, vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(),
+                                out.numpy(), order, _BLOCK, None if chan is None else _flat(chan))
         ctx.save_for_backward(volume, s, t, length)
         ctx.M, ctx.chunk_size, ctx.order, ctx.dtype, ctx.chan = M, chunk_size, order, dtype, chan
         return (out[:, 0] if chan is None else out).to(dtype)
