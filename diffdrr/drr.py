@@ -147,6 +147,13 @@ class DRR(torch.nn.Module):
 
             self._n_samples = n_samples(data.shape, aff, n_points, step)  # validates
 
+    def _apply(self, fn, *args, **kwargs):
+        "`.to`, `.half()`, `.cuda()`, ...: the affine moves with the volume but stays float64 (geometry is never cast down)."
+        affine = self.affine
+        super()._apply(fn, *args, **kwargs)
+        self.affine = affine.to(device=self.affine.device)
+        return self
+
     @property
     def height(self) -> int:
         return self.detector.height
