@@ -656,8 +656,8 @@ def _ray(r, N, s, t):
 @njit(cache=True, nogil=True)
 def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, block, chan, th, nthreads):
     """out (B, C, N) = line integrals of all rays (Siddon when M is None, else trilinear with M samples), C = 1 without
-    a channel map: thread `th` of `nthreads` takes every nthreads-th block of `order` (run by `_on_threads`). Numba drops
-    the branch M's type rules out, so each renderer compiles only its own walk."""
+    a channel map: thread `th` of `nthreads` takes every nthreads-th block of `order` (run by `_on_threads`). With M
+    None, Numba drops the trilinear branch before compiling, so a Siddon render compiles no trilinear code."""
     B, N = L.shape
     R = B * N
     C = 1 if chan is None else out.shape[1]
