@@ -226,7 +226,7 @@ def run(
         res = fn(drr, fixed, start, progress=False, **({"mask": mask} if mask is not None else {}), **register_kwargs)
         final = float(mtre(res.pose, true_pose, points))
         rec = dict(
-            volume=problem["name"], mismatch="realistic" if "mismatch" in problem else "none", method=method,
+            volume=problem["name"], mismatch=_mismatch_name(problem), method=method,
             metric=str(register_kwargs.get("metric", "ncc")), masked=mask is not None,
             seed=seed, index=i, rotation=float(angles[i]), translation=float(lengths[i]),
             initial_mtre=float(mtre(start, true_pose, points)), final_mtre=final,
@@ -242,6 +242,14 @@ def run(
                   f"mTRE {rec['initial_mtre']:.1f} -> {final:.3f} mm, {rec['evaluations']} evaluations, "
                   f"{rec['time']:.1f} s ({rec['cpu_time']:.1f} s CPU), {rec['status']}", file=sys.stderr, flush=True)
     return records
+
+
+def _mismatch_name(problem: dict) -> str:
+    "none, realistic, or realistic+<variant>."
+    if "mismatch" not in problem:
+        return "none"
+    v = problem["mismatch"].get("variant")
+    return "realistic" + (f"+{v}" if v else "")
 
 
 def _bins(values, top: float, k: int = 4) -> list:
