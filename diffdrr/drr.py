@@ -19,6 +19,20 @@ from .kernels import _fused, numba_available, siddon_fused, trilinear_fused
 from .trilinear import trilinear, trilinear_weights
 from .volume import Volume, check_affine, check_volume
 
+# %% ../nbs/api/07_drr.ipynb #c7a1e2f0
+def _channel_map(
+    labels: Tensor,  # (X, Y, Z) integer label map
+    groups,  # disjoint sequences of non-negative label ids, one per channel
+) -> tuple:  # the (X, Y, Z) voxel -> channel map and the number of channels, len(groups) + 1
+    "Channel g for the voxels whose label is in `groups[g]`, `len(groups)` (the last channel) for every other voxel."
+    ids = [int(i) for group in groups for i in group]
+    chan = [g for g, group in enumerate(groups) for _ in group]
+    G = len(groups)
+    small = torch.uint8 if G < 255 else torch.int32  # the compiled kernels read this map as it is
+    lut = torch.full((max([int(labels.max())] + ids) + 1,), G, dtype=small, device=labels.device)
+    lut[torch.tensor(ids, dtype=torch.long, device=labels.device)] = torch.tensor(chan, dtype=small, device=labels.device)
+    return lut[labels], G + 1
+
 # %% ../nbs/api/07_drr.ipynb #94fe8d38
 RENDERERS = {"siddon": siddon, "trilinear": trilinear}
 BACKENDS = ("auto", "torch", "numba", "triton")
@@ -104,7 +118,7 @@ class DRR(torch.nn.Module):
         x0: float = 0.0,  # principal point's offset from the detector centre along columns, mm
         y0: float = 0.0,  # principal point's offset from the detector centre along rows, mm
         renderer: str = "siddon",  # "siddon" (exact) or "trilinear"
-        backend: str = "auto",  # "torch" (reference), "numba" (compiled CPU kernels), or "auto": numba when it can run
+        backend: str = "auto",  # "torch" (reference), "numba" (CPU kernels), "triton" (GPU kernels), or "auto": triton for CUDA volumes, numba for CPU ones, where they can run, else torch
         n_points: int = None,  # trilinear: samples per ray
         step: float = None,  # trilinear: largest sample spacing in mm
         chunk_size: int = None,  # rays per chunk (bounds memory); by default about 64 MB of temporaries
@@ -294,11 +308,7 @@ class DRR(torch.nn.Module):
         if not ids or len(set(ids)) != len(ids) or min(ids) < 0:
             raise ValueError(f"structures must be a non-empty list of distinct non-negative integer label ids; got {structures!r}")
         if self._channel_cache[0] != ids:
-            top = max(int(self.labels.max()), max(ids)) + 1
-            small = torch.uint8 if len(ids) < 255 else torch.int32  # the compiled kernels read this map as it is
-            lut = torch.full((top,), len(ids), dtype=small, device=self.labels.device)
-            lut[list(ids)] = torch.arange(len(ids), device=self.labels.device).to(small)
-            self._channel_cache = (ids, lut[self.labels])
+            self._channel_cache = (ids, _channel_map(self.labels, [[i] for i in ids])[0])
         return self._channel_cache[1], len(ids) + 1
 
     def _camera(self, pose: Tensor, kwargs: dict) -> tuple:

@@ -21,9 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .drr import DRR
-from .siddon import siddon
-from .trilinear import trilinear
+from .drr import DRR, _channel_map
 
 # %% ../nbs/api/15_physics.ipynb #57ba3a99
 MATERIALS = {  # nominal mass density in g/cm^3 of each material in the table
@@ -289,15 +287,10 @@ def render_structures(
     if drr.labels is None:
         raise ValueError("structures need a label map: build the DRR with labels= (X, Y, Z) integer tensor")
     ids = structure_groups(groups, names)
-    G = len(ids)
-    # the voxel -> channel map of the groups (as DRR(structures=...) builds one per label): group g, or G for the rest
-    lut = torch.full((max(int(drr.labels.max()), *(i for group in ids.values() for i in group)) + 1,), G, dtype=torch.uint8 if G < 255 else torch.int32, device=drr.labels.device)
-    for g, group in enumerate(ids.values()):
-        lut[group] = g
-    channels = lut[drr.labels]
+    channels, C = _channel_map(drr.labels, list(ids.values()))  # group g's voxels in channel g, the rest in the last
     source, targets = drr.rays(pose, **kwargs)
-    line_integrals = _render(drr, drr.volume, source, targets, channels, G + 1)
-    out_lengths = _render(drr, torch.ones_like(drr.volume), source, targets, channels, G + 1) if lengths else None
+    line_integrals = _render(drr, drr.volume, source, targets, channels, C)
+    out_lengths = _render(drr, torch.ones_like(drr.volume), source, targets, channels, C) if lengths else None
     return StructureImages(tuple(ids) + ("other",), line_integrals, out_lengths)
 
 # %% ../nbs/api/15_physics.ipynb #01bd6832

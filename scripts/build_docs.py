@@ -2,7 +2,8 @@
 
 For each notebook under `nbs/` (the files `nbdev_test` would test), in a fresh process:
   1. execute it with execnb, as `nbdev_test` does (cells flagged with a `tst_flags` flag, e.g.
-     `slow` or `cuda`, are skipped unless named in --flags; `#| eval: false` cells are skipped),
+     `slow` or `cuda`, are skipped unless named in --flags; `triton` cells run wherever triton is
+     importable, as in `scripts/run_tests.py`; `#| eval: false` cells are skipped),
      keeping every output, figures included;
   2. run nbdev's documentation processors over it (`nbdev.processors.FilterDefaults`: hidden and
      exported cells dropped, `show_doc` cells added and executed, links to symbols added).
@@ -257,6 +258,8 @@ def main():
 
     env = dict(os.environ, PYTHONUNBUFFERED="1", MPLBACKEND="Agg")
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, args.n_workers))))
+    from run_tests import triton_flags  # the test runner's rule: `triton` cells run where triton is importable
+    args.flags, env = triton_flags(args.flags, env)
 
     def run_one(src):
         rel = src.relative_to(cfg.nbs_path)
