@@ -8,6 +8,7 @@ __all__ = ['numba_available', 'ray_order', 'FusedRender', 'siddon_grid_fused', '
 
 # %% ../nbs/api/06_kernels.ipynb #b76ccb36
 import math
+import os
 import sys
 import weakref
 from concurrent.futures import ThreadPoolExecutor
@@ -759,6 +760,8 @@ class _threads:
 
 
 _POOL = {}  # number of workers -> the pool of threads `_on_threads` uses, made on first use
+if hasattr(os, "register_at_fork"):  # a forked child (a DataLoader worker) inherits the pools but not their threads
+    os.register_at_fork(after_in_child=_POOL.clear)
 
 
 def _on_threads(kernel, nthreads: int, *args):
