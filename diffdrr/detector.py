@@ -358,9 +358,7 @@ def detector_to_diffdrr(
     reverse_x_axis: bool = True,  # the DiffDRR DRR(reverse_x_axis=) that will render
 ) -> dict:  # DiffDRR's DRR arguments: sdd, height, width, delx, dely, x0, y0
     "DiffDRR 0.4-0.6's detector arguments for ours; inverse of `diffdrr_to_detector`."
-    d = _detector_args(sdd, height, width, delx, dely, x0, y0)
-    return dict(sdd=d["sdd"], height=d["height"], width=d["width"], delx=d["dely"], dely=d["delx"],
-                x0=d["x0"] if reverse_x_axis else -d["x0"], y0=d["y0"])
+    return diffdrr_to_detector(sdd, height, delx, width, dely, x0, y0, reverse_x_axis)  # the exchange is its own inverse
 
 
 def nanodrr_to_detector(
@@ -387,8 +385,7 @@ def detector_to_nanodrr(
     y0=0.0,  # our y0, mm
 ) -> dict:  # nanodrr's from_carm_intrinsics arguments: sdd, delx, dely, x0, y0, height, width
     "nanodrr 0.1.7's detector arguments for ours; inverse of `nanodrr_to_detector`."
-    d = _detector_args(sdd, height, width, delx, dely, x0, y0)
-    return dict(sdd=d["sdd"], delx=d["dely"], dely=d["delx"], x0=d["x0"], y0=d["y0"], height=d["height"], width=d["width"])
+    return nanodrr_to_detector(sdd, delx, dely, x0, y0, height, width)  # the exchange is its own inverse
 
 
 def corner_to_centre_intrinsics(
