@@ -82,22 +82,33 @@ clean:
 	rm -rf _build _proc _docs
 
 # `make compare`: scripts/compare_libraries.py times our renderers beside DiffDRR 0.6.1 and nanodrr 0.1.7.
-# Theirs live in a separate venv (their package is also named `diffdrr`), REF_VENV, built here when it
-# is missing: no system site packages, the local CPU torch wheel first, then the two releases from
-# REF_WHEELS (or PyPI) with torch pinned so that nothing upgrades it. (PyPI's torchvision, pulled in by
-# DiffDRR, is a CUDA build that cannot load beside CPU torch; the comparison never imports it.)
+# Theirs live in a separate venv (their package is also named `diffdrr`), REF_VENV, built or repaired here
+# when DiffDRR 0.6.1 (with its `diffdrr.metrics`, which imports torchvision) or nanodrr cannot be imported
+# from outside the repository; no system site packages. DiffDRR needs torchvision, and PyPI's torchvision
+# wheels are CUDA builds linked against PyPI's CUDA build of the same torch (torchvision 0.28.0 pairs with
+# torch 2.13.0): beside the local CPU-only wheel 2.13.0+cpu its operators fail to load ("operator
+# torchvision::nms does not exist"), and no CPU build of torchvision is on the package indexes here. So the
+# reference venv gets PyPI's build of the same torch release as ours, pinned with `===` (which, unlike `==`,
+# does not match the local 2.13.0+cpu), with its matching torchvision; it runs on the CPU like ours (about
+# 3 GB of CUDA libraries are installed and never used). The two releases come from REF_WHEELS (or PyPI).
 REF_VENV ?= $(abspath ..)/venv-ref
 REF_WHEELS ?= /tmp/pkgs
+REF_TORCH := torch===2.13.0
+REF_TORCHVISION := torchvision==0.28.0
 REF_PKGS := $(or $(wildcard $(REF_WHEELS)/diffdrr-0.6.1-py3-none-any.whl),diffdrr==0.6.1) \
             $(or $(wildcard $(REF_WHEELS)/nanodrr-0.1.7-py3-none-any.whl),nanodrr==0.1.7)
+REF_CHECK := import torch, torchvision, torchvision.ops, diffdrr, diffdrr.metrics, diffdrr.registration, nanodrr; \
+             assert diffdrr.__version__ == "0.6.1", diffdrr.__file__; \
+             print("$(REF_VENV): DiffDRR", diffdrr.__version__, "with torch", torch.__version__, "and torchvision", torchvision.__version__)
 
 ref-venv:
-	@if ! $(REF_VENV)/bin/python -c "import diffdrr, nanodrr" >/dev/null 2>&1; then \
-	  echo "building $(REF_VENV) (DiffDRR 0.6.1, nanodrr 0.1.7)"; \
-	  $(PYTHON) -m venv $(REF_VENV) && \
-	  $(REF_VENV)/bin/pip install --quiet "$(TORCH_LOCAL)" && \
-	  $(REF_VENV)/bin/pip install --quiet "$(TORCH_LOCAL)" $(REF_PKGS) || exit 1; \
+	@if ! (cd /tmp && $(REF_VENV)/bin/python -c '$(REF_CHECK)') >/dev/null 2>&1; then \
+	  echo "building $(REF_VENV) (DiffDRR 0.6.1, nanodrr 0.1.7, $(REF_TORCH), $(REF_TORCHVISION))"; \
+	  { [ -x $(REF_VENV)/bin/python ] || $(PYTHON) -m venv $(REF_VENV); } && \
+	  $(REF_VENV)/bin/pip install --quiet "$(REF_TORCH)" "$(REF_TORCHVISION)" && \
+	  $(REF_VENV)/bin/pip install --quiet "$(REF_TORCH)" "$(REF_TORCHVISION)" $(REF_PKGS) || exit 1; \
 	fi
+	@cd /tmp && $(REF_VENV)/bin/python -c '$(REF_CHECK)'
 
 compare: install ref-venv
 	$(PYTHON) scripts/compare_libraries.py --ref-python $(REF_VENV)/bin/python

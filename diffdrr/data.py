@@ -8,7 +8,6 @@ __all__ = ['MU_WATER', 'find_shared', 'read_dicom', 'hu_to_mu', 'read', 'read_la
 # %% ../nbs/api/08_data.ipynb #a379c317
 import csv
 import functools
-import math
 import os
 from pathlib import Path
 
@@ -20,20 +19,32 @@ from nibabel.orientations import apply_orientation, inv_ornt_aff, io_orientation
 from pydicom.errors import InvalidDicomError
 from torch import Tensor
 
-from .geometry import _check_shape_spacing, seed_affine
+from .checks import check_positive, check_shape3, check_spacing3
+from .geometry import seed_affine
 from .phantoms import Phantom, chest_phantom
 from .volume import Volume
 
 # %% ../nbs/api/08_data.ipynb #f1a4bee2
+def _as_path(
+    path,  # a file or folder name
+    name: str = "path",  # argument name used in error messages
+    what: str = "a file or folder",  # what it must name, for the message
+) -> Path:
+    "`path` as a `Path` (`~` expanded), if it is a str or os.PathLike; it need not exist."
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike naming {what}; got {type(path).__name__}")
+    return Path(path).expanduser()
+
+
 def find_shared(
     start=None,  # where the search starts (default: the working directory)
     required: bool = False,  # raise FileNotFoundError instead of returning None when there is none
 ) -> Path:  # the folder holding data/ (and reference/), or None
     "The project's shared test-data folder: $DIFFDRR_SHARED, or the nearest `shared/` with a `data/` beside `start` or a parent."
+    start = Path.cwd() if start is None else _as_path(start, "start", "a folder")  # checked even when the variable is set
     env = os.environ.get("DIFFDRR_SHARED")
     if env:
         return Path(env)
-    start = Path.cwd() if start is None else Path(start)
     for p in (start, *start.parents):
         if (p / "shared" / "data").is_dir():
             return p / "shared"
@@ -47,9 +58,7 @@ def _check_path(
     name: str = "path",  # argument name used in error messages
 ) -> Path:
     "Validate that `path` names an existing file or folder."
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike naming a file or folder; got {type(path).__name__}")
-    p = Path(path).expanduser()
+    p = _as_path(path, name)
     if not p.exists():
         raise ValueError(f"{name} must name an existing file or folder; got {str(path)!r}, which does not exist")
     return p
@@ -154,15 +163,11 @@ def _check_mu(
     mu_water,  # 1/mm
     mu_air,  # 1/mm
 ) -> tuple:  # (mu_water, mu_air) as floats
-    "Validate the two attenuation coefficients that calibrate HU."
-    for name, v in (("mu_water", mu_water), ("mu_air", mu_air)):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
-            raise TypeError(f"{name} must be a real number in 1/mm; got {type(v).__name__}")
-    mu_water, mu_air = float(mu_water), float(mu_air)
-    if not (math.isfinite(mu_water) and mu_water > 0):
-        raise ValueError(f"mu_water must be a positive finite number in 1/mm; got {mu_water}")
-    if not (math.isfinite(mu_air) and 0 <= mu_air < mu_water):
-        raise ValueError(f"mu_air must be a finite number in 1/mm with 0 <= mu_air < mu_water = {mu_water}; got {mu_air}")
+    "Validate the two attenuation coefficients that calibrate HU: 0 <= mu_air < mu_water."
+    mu_water = check_positive(mu_water, "mu_water", unit="1/mm")
+    mu_air = check_positive(mu_air, "mu_air", allow_zero=True, unit="1/mm")
+    if mu_air >= mu_water:
+        raise ValueError(f"mu_air must be less than mu_water = {mu_water} 1/mm; got {mu_air}")
     return mu_water, mu_air
 
 
@@ -338,7 +343,7 @@ def example_phantom(
     spacing=(0.703125, 0.703125, 2.5),  # (dx, dy, dz) voxel size in mm
 ) -> Phantom:  # analytic chest centred in the box [0, X dx] x [0, Y dy] x [0, Z dz] (seed world frame, mm)
     "The analytic chest phantom placed at the centre of the seed example's box."
-    shape, spacing = _check_shape_spacing(shape, spacing)
+    shape, spacing = check_shape3(shape), check_spacing3(spacing)
     return chest_phantom(torch.tensor([n * d / 2 for n, d in zip(shape, spacing)], dtype=torch.float64))
 
 
@@ -354,6 +359,6 @@ def load_example_ct(
     spacing=(0.703125, 0.703125, 2.5),  # (dx, dy, dz) voxel size in mm
 ) -> tuple:  # volume: (X, Y, Z) float32 numpy array (HU + 1000); spacing: (3,) float64 numpy array in mm
     "The embedded example CT: the analytic chest voxelized on the seed's grid, laid out like `read_dicom`'s output."
-    shape, spacing = _check_shape_spacing(shape, spacing)
+    shape, spacing = check_shape3(shape), check_spacing3(spacing)
     volume, spacing = _example_ct(shape, spacing)
     return volume.copy(), spacing.copy()

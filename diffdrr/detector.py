@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .geometry import _as_batch_scalar, _checking, check_pose
+from .checks import check_batch_scalar, check_points, check_pose, check_positive_int, is_checking
 
 # %% ../nbs/api/03_detector.ipynb #66b4dc19
 def make_intrinsics(
@@ -26,9 +26,9 @@ def make_intrinsics(
 ) -> Tensor:  # (B, 3, 3) intrinsic matrices K
     "Intrinsic matrices of a pinhole X-ray camera."
     height, width = _check_size(height, width)
-    vals = [_as_batch_scalar(v, n) for v, n in zip((sdd, delx, dely, x0, y0), ("sdd", "delx", "dely", "x0", "y0"))]
+    vals = [check_batch_scalar(v, n) for v, n in zip((sdd, delx, dely, x0, y0), ("sdd", "delx", "dely", "x0", "y0"))]
     for v, n in zip(vals[:3], ("sdd", "delx", "dely")):
-        if _checking() and (v <= 0).any():
+        if is_checking() and (v <= 0).any():
             raise ValueError(f"{n} must be positive (mm); got {v.tolist()}")
     dtype = vals[0].dtype
     for v in vals[1:]:
@@ -49,7 +49,7 @@ def intrinsics_to_params(
     "Pixel pitches and principal-point offsets of intrinsic matrices; inverse of `make_intrinsics`."
     K = _check_K(K)
     height, width = _check_size(height, width)
-    sdd = _as_batch_scalar(sdd, "sdd").to(K)
+    sdd = check_batch_scalar(sdd, "sdd").to(K)
     dely, delx = sdd / K[:, 0, 0], sdd / K[:, 1, 1]
     x0 = (K[:, 0, 2] - (width - 1) / 2) * dely
     y0 = (K[:, 1, 2] - (height - 1) / 2) * delx
@@ -57,12 +57,7 @@ def intrinsics_to_params(
 
 
 def _check_size(height, width):
-    for v, n in ((height, "height"), (width, "width")):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{n} must be a positive integer number of pixels; got {v!r} ({type(v).__name__})")
-        if v < 1:
-            raise ValueError(f"{n} must be a positive integer number of pixels; got {v}")
-    return int(height), int(width)
+    return check_positive_int(height, "height", unit="pixels"), check_positive_int(width, "width", unit="pixels")
 
 
 def _check_K(K):
@@ -71,11 +66,11 @@ def _check_K(K):
     if K.shape[-2:] != (3, 3) or K.ndim not in (2, 3):
         raise ValueError(f"K must have shape (B, 3, 3) or (3, 3); got {tuple(K.shape)}")
     K = K.reshape(-1, 3, 3)
-    if _checking() and not torch.isfinite(K).all():
+    if is_checking() and not torch.isfinite(K).all():
         raise ValueError("K must be finite; got NaN or inf values")
-    if _checking() and ((K[:, 0, 0] <= 0).any() or (K[:, 1, 1] <= 0).any()):
+    if is_checking() and ((K[:, 0, 0] <= 0).any() or (K[:, 1, 1] <= 0).any()):
         raise ValueError(f"K must have positive focal lengths K[0, 0] and K[1, 1]; got {K[:, 0, 0].tolist()}, {K[:, 1, 1].tolist()}")
-    if _checking() and ((K[:, 0, 1] != 0).any() or (K[:, 2] != K.new_tensor([0.0, 0, 1])).any()):
+    if is_checking() and ((K[:, 0, 1] != 0).any() or (K[:, 2] != K.new_tensor([0.0, 0, 1])).any()):
         raise ValueError("K must be [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew); got other entries")
     return K
 
@@ -91,8 +86,8 @@ def camera_rays(
     pose = check_pose(pose)
     K = _check_K(K)
     height, width = _check_size(height, width)
-    sdd = _as_batch_scalar(sdd, "sdd")
-    if _checking() and (sdd <= 0).any():
+    sdd = check_batch_scalar(sdd, "sdd")
+    if is_checking() and (sdd <= 0).any():
         raise ValueError(f"sdd must be positive (mm); got {sdd.tolist()}")
     if len({pose.device, K.device, sdd.device}) > 1:
         raise ValueError(f"pose, K and sdd must be on one device; got {pose.device}, {K.device}, {sdd.device}")
@@ -172,19 +167,6 @@ class Detector(torch.nn.Module):
         return f"height={self.height}, width={self.width}, delx={self.delx}, dely={self.dely}, sdd={self.sdd}, x0={self.x0}, y0={self.y0}"
 
 # %% ../nbs/api/03_detector.ipynb #d13a0002
-def _check_points(x, name: str, last: int) -> Tensor:
-    "A finite floating tensor of shape `(N, last)` or `(B, N, last)`, returned as `(B or 1, N, last)`."
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of shape (N, {last}) or (B, N, {last}); got {type(x).__name__}")
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor; got dtype {x.dtype}")
-    if x.ndim not in (2, 3) or x.shape[-1] != last:
-        raise ValueError(f"{name} must have shape (N, {last}) or (B, N, {last}); got shape {tuple(x.shape)}")
-    if not torch.isfinite(x).all():
-        raise ValueError(f"{name} must be finite; got NaN or inf values")
-    return x if x.ndim == 3 else x[None]
-
-
 def _pose_and_K(pose, K, *others):
     "Checked pose `(B, 4, 4)` and K `(B, 3, 3)` (and other tensors) in one dtype, on one device, with one batch size."
     pose, K = check_pose(pose), _check_K(K)
@@ -266,7 +248,7 @@ def from_projection_matrix(
         raise ValueError(f"give at most one of sdd, delx, dely (P fixes sdd / delx and sdd / dely); got {sorted(given)}")
     if given:
         (name, v), = given.items()
-        v = _as_batch_scalar(v, name).to(K)
+        v = check_batch_scalar(v, name).to(K)
         if (v <= 0).any():
             raise ValueError(f"{name} must be positive (mm); got {v.tolist()}")
         fx, fy = K[:, 0, 0], K[:, 1, 1]
@@ -282,12 +264,12 @@ def project_points(
     return_depth: bool = False,  # also return each point's depth along the principal ray
 ) -> Tensor:  # (B, N, 2) pixel coordinates (column j, row i); with return_depth, also depth (B, N) in mm
     "Pixel coordinates of world points seen by pinhole cameras."
-    points = _check_points(points, "points", 3)
+    points = check_points(points, "points", 3, batch=True)
     pose, K, points = _pose_and_K(pose, K, points)
     cam = (points - pose[:, None, :3, 3]) @ pose[:, :3, :3]  # R^T (p - t), row vectors
     z = cam[..., 2]
     behind = z.detach() <= 0
-    if _checking() and behind.any():
+    if is_checking() and behind.any():
         raise ValueError(
             f"points must lie in front of the source (positive depth along the principal ray); "
             f"got {int(behind.sum())} of {behind.numel()} at depth <= 0, the nearest at {float(z.detach().min()):.4g} mm"
@@ -305,11 +287,11 @@ def backproject_pixels(
     depth,  # depth along the principal ray, mm (SDD: on the detector): float or tensor broadcastable to (B, N)
 ) -> Tensor:  # (B, N, 3) world points, mm
     "World points at a given depth behind pixels; inverse of `project_points`."
-    pixels = _check_points(pixels, "pixels", 2)
+    pixels = check_points(pixels, "pixels", 2, batch=True)
     depth = torch.as_tensor(depth)
     if not depth.is_floating_point():
         depth = depth.to(pixels.dtype)
-    if _checking() and (not torch.isfinite(depth).all() or (depth.detach() <= 0).any()):
+    if is_checking() and (not torch.isfinite(depth).all() or (depth.detach() <= 0).any()):
         raise ValueError(f"depth must be positive and finite (mm along the principal ray); got {depth.detach().flatten()[:8].tolist()}")
     pose, K, pixels = _pose_and_K(pose, K, pixels)
     depth = depth.to(device=pixels.device, dtype=pixels.dtype)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .checks import check_choice, check_positive, check_positive_int
 from .detector import Detector
 from .drr import DRR, RENDERERS
 from .geometry import check_pose, make_pose, pose_to_parameters, seed_to_pose
@@ -47,10 +48,10 @@ def orbit_to_pose(
     convention: str = "ZYX",  # Euler convention, for parameterization="euler_angles"
 ) -> Tensor:  # (B, 4, 4) camera-to-world pose
     "The pose of a camera `sod` mm behind the isocentre `center + translation`, turned by `rotation`."
-    if parameterization not in EXPLORER_PARAMETERIZATIONS:
-        raise ValueError(f"parameterization must be one of {EXPLORER_PARAMETERIZATIONS}; got {parameterization!r}")
+    check_choice(parameterization, "parameterization", EXPLORER_PARAMETERIZATIONS)
+    sod = check_positive(sod, "sod", unit="mm")
     M = make_pose(rotation, translation, parameterization, convention)
-    return _centre_shift(torch.as_tensor(center), M, 1.0) @ M @ _shift(-float(sod), M)
+    return _centre_shift(torch.as_tensor(center), M, 1.0) @ M @ _shift(-sod, M)
 
 
 def pose_to_orbit(
@@ -61,10 +62,10 @@ def pose_to_orbit(
     convention: str = "ZYX",  # Euler convention, for parameterization="euler_angles"
 ) -> tuple:  # (rotation (B, 3) or twist (B, 6), translation (B, 3) or None); inverse of `orbit_to_pose`
     "The orbit parameters of a pose; inverse of `orbit_to_pose`."
-    if parameterization not in EXPLORER_PARAMETERIZATIONS:
-        raise ValueError(f"parameterization must be one of {EXPLORER_PARAMETERIZATIONS}; got {parameterization!r}")
+    check_choice(parameterization, "parameterization", EXPLORER_PARAMETERIZATIONS)
+    sod = check_positive(sod, "sod", unit="mm")
     pose = check_pose(pose)
-    M = _centre_shift(torch.as_tensor(center), pose, -1.0) @ pose @ _shift(float(sod), pose)
+    M = _centre_shift(torch.as_tensor(center), pose, -1.0) @ pose @ _shift(sod, pose)
     return pose_to_parameters(M, parameterization, convention)
 
 # %% ../nbs/api/16_explorer.ipynb #771b898c
@@ -258,10 +259,8 @@ def _check_one_pose(pose) -> Tensor:
     return pose
 
 
-def _check_sdd(sdd) -> float:
-    if isinstance(sdd, bool) or not isinstance(sdd, (int, float)) or not math.isfinite(sdd) or sdd <= 0:
-        raise ValueError(f"sdd must be a positive number of mm; got {sdd!r}")
-    return float(sdd)
+def _check_sdd(sdd, name: str = "sdd") -> float:
+    return check_positive(sdd, name, unit="mm")
 
 
 def explore(
@@ -286,10 +285,8 @@ def explore(
         )
     make_pose(torch.zeros(1, 3), torch.zeros(1, 3), "euler_angles", convention)  # validates the convention
     sdd = _check_sdd(drr.detector.sdd if sdd is None and drr.detector.sdd is not None else 600.0 if sdd is None else sdd)
-    sod = sdd / 2 if sod is None else _check_sdd(sod)
-    for v, n in ((preview, "preview"), (size, "size")):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{n} must be a positive integer; got {v!r}")
+    sod = sdd / 2 if sod is None else _check_sdd(sod, "sod")
+    preview, size = check_positive_int(preview, "preview"), check_positive_int(size, "size")
     if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or not delay >= 0):
         raise ValueError(f"delay must be a non-negative number of seconds or None; got {delay!r}")
     aff = drr.affine.detach().cpu().to(torch.float64)

@@ -15,23 +15,11 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .detector import project_points
-from .geometry import check_pose, matrix_to_axis_angle
+from .checks import check_affine, check_image, check_pose, check_positive, check_positive_int, check_shape3
+from .geometry import matrix_to_axis_angle
 
 # %% ../nbs/api/10_metrics.ipynb #de0a5630
-def _check_image(x, name: str) -> Tensor:
-    "Validate one image batch `(B, C, H, W)`: a finite floating-point tensor."
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of shape (B, C, H, W); got {type(x).__name__}")
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor; got dtype {x.dtype}")
-    if x.ndim != 4:
-        raise ValueError(f"{name} must have shape (B, C, H, W); got shape {tuple(x.shape)}")
-    if min(x.shape) < 1:
-        raise ValueError(f"{name} must not be empty; got shape {tuple(x.shape)}")
-    if not torch.isfinite(x).all():
-        bad = int((~torch.isfinite(x)).sum())
-        raise ValueError(f"{name} must be finite; got {bad} NaN or inf values")
-    return x
+_check_image = check_image  # the old private name, imported by diffdrr.registration
 
 
 def check_images(
@@ -68,9 +56,8 @@ def normalized_cross_correlation(
 
 # %% ../nbs/api/10_metrics.ipynb #0682b529
 def _check_patch(patch_size, stride, H: int, W: int) -> tuple:
-    for name, v in (("patch_size", patch_size), ("stride", stride)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive integer number of pixels; got {v!r}")
+    patch_size = check_positive_int(patch_size, "patch_size", unit="pixels")
+    stride = check_positive_int(stride, "stride", unit="pixels")
     if patch_size > min(H, W):
         raise ValueError(f"patch_size must be at most the image size min(H, W) = {min(H, W)}; got {patch_size}")
     return patch_size, stride
@@ -118,9 +105,7 @@ def multiscale_ncc(
 
 # %% ../nbs/api/10_metrics.ipynb #d5d55930
 def _check_sigma(sigma) -> float:
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma < 0:
-        raise ValueError(f"sigma must be a non-negative finite number of pixels; got {sigma!r}")
-    return float(sigma)
+    return check_positive(sigma, "sigma", allow_zero=True, unit="pixels")
 
 
 def gaussian_blur(
@@ -289,8 +274,7 @@ def se3_log_distance(
     radius: float = 1.0,  # mm per radian: weighs the rotation part of the twist
 ) -> Tensor:  # (B,) sqrt((radius |omega|)^2 + |v|^2) of the twist log(A^-1 B)
     "Norm of the se(3) twist of the relative motion between two poses."
-    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not math.isfinite(radius) or radius <= 0:
-        raise ValueError(f"radius must be a positive finite number of mm per radian; got {radius!r}")
+    radius = check_positive(radius, "radius", unit="mm per radian")
     a, b = _check_pose_pair(pose_a, pose_b)
     rel = _rigid_inverse(a) @ b
     omega = _log_rotation(rel[:, :3, :3])
@@ -325,14 +309,9 @@ def grid_points(
     n: int = 4,  # points per axis
 ) -> Tensor:  # (n^3, 3) float64 world mm
     "A regular n x n x n grid of points spread through a volume: the centres of n^3 equal cells of its box."
-    shape = tuple(int(s) for s in shape)
-    if len(shape) != 3 or min(shape) < 1:
-        raise ValueError(f"shape must be three positive integers (X, Y, Z); got {shape}")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer; got {n!r}")
-    if not isinstance(affine, Tensor) or tuple(affine.shape) != (4, 4):
-        raise ValueError(f"affine must be a (4, 4) tensor; got {getattr(affine, 'shape', type(affine).__name__)}")
-    aff = affine.detach().to(torch.float64)
+    shape = check_shape3(shape)
+    n = check_positive_int(n, "n")
+    aff = check_affine(affine)
     frac = (torch.arange(n, dtype=torch.float64, device=aff.device) + 0.5) / n  # cell centres in [0, 1]
     # the box spans voxel-centre indices [-1/2, s - 1/2] along each axis
     axes = [frac * s - 0.5 for s in shape]

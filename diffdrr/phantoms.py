@@ -12,21 +12,16 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .checks import check_affine, check_points, check_rays, check_positive_int, check_real, check_shape3, is_real
+
 # %% ../nbs/api/01_phantoms.ipynb #aae5ad31
-def _is_real(v) -> bool:
-    "True for a real Python, numpy or one-element torch number (not a bool)."
-    if isinstance(v, Tensor):
-        return v.numel() == 1 and v.dtype != torch.bool and not v.is_complex()
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-
-
 def _vector(x, name: str, n: int, positive: bool = False) -> Tensor:
     "A sequence or tensor of `n` finite (optionally positive) numbers, as a float64 CPU tensor `(n,)`."
     if isinstance(x, Tensor):
         x = x.detach().cpu()
     elif isinstance(x, np.ndarray):
         x = torch.from_numpy(np.array(x))
-    elif isinstance(x, (list, tuple)) and all(_is_real(v) for v in x):
+    elif isinstance(x, (list, tuple)) and all(is_real(v) for v in x):
         x = torch.tensor([float(v) for v in x], dtype=torch.float64)
     else:
         raise TypeError(f"{name} must be a sequence or tensor of {n} numbers; got {type(x).__name__}")
@@ -42,14 +37,10 @@ def _vector(x, name: str, n: int, positive: bool = False) -> Tensor:
     return x
 
 
-def _scalar(x, name: str) -> float:
-    "A finite real number, as a Python float."
-    if not _is_real(x):
-        raise TypeError(f"{name} must be a real number; got {type(x).__name__}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be finite; got {x}")
-    return x
+def _promoted(source: Tensor, targets: Tensor) -> tuple:
+    "Checked rays in one dtype, the promoted one (as the renderers do)."
+    dtype = torch.promote_types(source.dtype, targets.dtype)
+    return source.to(dtype), targets.to(dtype)
 
 
 def _check_rotation(rotation, name: str = "rotation") -> Tensor:
@@ -70,72 +61,6 @@ def _check_rotation(rotation, name: str = "rotation") -> Tensor:
     if err > 1e-6 or det < 0:
         raise ValueError(f"{name} must be a rotation (orthonormal, det +1); got max |R^T R - I| = {err:.2e}, det = {det:.3f}")
     return R
-
-
-def _check_rays(source, targets):
-    "Validate `source (B, 1, 3)` and `targets (B, N, 3)`: floating, same dtype and device, finite."
-    for name, x, form in (("source", source, "(B, 1, 3)"), ("targets", targets, "(B, N, 3)")):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor of shape {form}; got {type(x).__name__}")
-        if not x.is_floating_point():
-            raise TypeError(f"{name} must be a floating-point tensor; got dtype {x.dtype}")
-    if source.ndim != 3 or source.shape[1:] != (1, 3):
-        raise ValueError(f"source must have shape (B, 1, 3); got shape {tuple(source.shape)}")
-    if targets.ndim != 3 or targets.shape[-1] != 3 or targets.shape[0] != source.shape[0]:
-        raise ValueError(
-            f"targets must have shape (B, N, 3) with B = {source.shape[0]} as in source; got shape {tuple(targets.shape)}"
-        )
-    if targets.dtype != source.dtype or targets.device != source.device:
-        raise TypeError(
-            f"targets must have the dtype and device of source ({source.dtype}, {source.device}); "
-            f"got ({targets.dtype}, {targets.device})"
-        )
-    for name, x in (("source", source), ("targets", targets)):
-        if not torch.isfinite(x).all():
-            raise ValueError(f"{name} must be finite; got {int((~torch.isfinite(x)).sum())} NaN or inf values")
-    return source, targets
-
-
-def _check_points(points) -> Tensor:
-    "Validate world points `(..., 3)`."
-    if not isinstance(points, Tensor):
-        raise TypeError(f"points must be a torch.Tensor of shape (..., 3); got {type(points).__name__}")
-    if not points.is_floating_point():
-        raise TypeError(f"points must be a floating-point tensor; got dtype {points.dtype}")
-    if points.ndim < 1 or points.shape[-1] != 3:
-        raise ValueError(f"points must have shape (..., 3); got shape {tuple(points.shape)}")
-    return points
-
-
-def _check_affine(affine) -> Tensor:
-    "A finite, invertible `(4, 4)` affine with last row `[0, 0, 0, 1]`, as float64."
-    if isinstance(affine, np.ndarray):
-        affine = torch.from_numpy(np.array(affine))
-    if not isinstance(affine, Tensor):
-        raise TypeError(f"affine must be a torch.Tensor or numpy array of shape (4, 4); got {type(affine).__name__}")
-    if tuple(affine.shape) != (4, 4):
-        raise ValueError(f"affine must have shape (4, 4); got shape {tuple(affine.shape)}")
-    if affine.dtype == torch.bool or affine.is_complex():
-        raise TypeError(f"affine must hold real numbers; got dtype {affine.dtype}")
-    A = affine.detach().to(torch.float64)
-    if not torch.isfinite(A).all():
-        raise ValueError("affine must be finite; got NaN or inf values")
-    if not torch.equal(A[3], A.new_tensor([0.0, 0.0, 0.0, 1.0])):
-        raise ValueError(f"affine must have last row [0, 0, 0, 1]; got {A[3].tolist()}")
-    if torch.linalg.det(A[:3, :3]).abs() < 1e-12:
-        raise ValueError(f"affine must be invertible; got a singular 3x3 block {A[:3, :3].tolist()}")
-    return A
-
-
-def _check_shape(shape) -> tuple:
-    "Three positive integers `(X, Y, Z)`."
-    try:
-        s = tuple(shape)
-    except TypeError:
-        raise TypeError(f"shape must be a sequence of three positive integers (X, Y, Z); got {type(shape).__name__}") from None
-    if len(s) != 3 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and v > 0 for v in s):
-        raise ValueError(f"shape must be three positive integers (X, Y, Z); got {s}")
-    return tuple(int(v) for v in s)
 
 # %% ../nbs/api/01_phantoms.ipynb #01725582
 def _length_direction(source: Tensor, targets: Tensor):
@@ -187,7 +112,7 @@ class Ellipsoid:
         self.center = _vector(center, "center", 3)
         self.semi_axes = _vector(semi_axes, "semi_axes", 3, positive=True)
         self.rotation = _check_rotation(rotation)
-        self.value = _scalar(value, "value")
+        self.value = check_real(value, "value")
         self.name = str(name)
 
     def __repr__(self):
@@ -208,7 +133,7 @@ class Ellipsoid:
         points: Tensor,  # (..., 3) world points in mm
     ) -> Tensor:  # (...) bool: True inside or on the surface
         "Membership test."
-        points = _check_points(points)
+        points = check_points(points)
         c, a, R = self._params(points)
         u = ((points - c) @ R) / a  # row vectors: (p - c) @ R = R^T (p - c)
         return (u * u).sum(-1) <= 1
@@ -219,7 +144,7 @@ class Ellipsoid:
         targets: Tensor,  # (B, N, 3) segment ends (detector points) in world mm
     ) -> Tensor:  # (B, N) length in mm of each segment inside the ellipsoid
         "Exact length of the segments from `source` to `targets` inside the ellipsoid."
-        source, targets = _check_rays(source, targets)
+        source, targets = _promoted(*check_rays(source, targets))
         L, e, nonzero = _length_direction(source, targets)
         c, a, R = self._params(source)
         # the unit-ball coordinates of the segment: u0 + t w, t in [0, L] mm
@@ -246,7 +171,7 @@ class EllipticCylinder:
         self.z_range = _vector(z_range, "z_range", 2)
         if not self.z_range[0] < self.z_range[1]:
             raise ValueError(f"z_range must be (z0, z1) with z0 < z1; got {self.z_range.tolist()}")
-        self.value = _scalar(value, "value")
+        self.value = check_real(value, "value")
         self.name = str(name)
 
     def __repr__(self):
@@ -278,7 +203,7 @@ class EllipticCylinder:
         points: Tensor,  # (..., 3) world points in mm
     ) -> Tensor:  # (...) bool: True inside or on the surface
         "Membership test."
-        points = _check_points(points)
+        points = check_points(points)
         return self._inside_xy(points[..., 0], points[..., 1]) & self._inside_z(points[..., 2])
 
     def chord_length(
@@ -287,7 +212,7 @@ class EllipticCylinder:
         targets: Tensor,  # (B, N, 3) segment ends (detector points) in world mm
     ) -> Tensor:  # (B, N) length in mm of each segment inside the cylinder
         "Exact length of the segments from `source` to `targets` inside the cylinder."
-        source, targets = _check_rays(source, targets)
+        source, targets = _promoted(*check_rays(source, targets))
         L, e, nonzero = _length_direction(source, targets)
         c, ab, z = self._params(source)
         tiny = torch.finfo(source.dtype).tiny
@@ -343,7 +268,7 @@ class Phantom:
         points: Tensor,  # (..., 3) world points in mm
     ) -> Tensor:  # (...) phantom value at each point, in the dtype of `points`
         "The phantom's value at points."
-        points = _check_points(points)
+        points = check_points(points)
         out = torch.zeros(points.shape[:-1], dtype=points.dtype, device=points.device)
         for p in self.primitives:
             out = out + p.value * p.contains(points).to(points.dtype)
@@ -355,7 +280,7 @@ class Phantom:
         targets: Tensor,  # (B, N, 3) detector points in world mm
     ) -> Tensor:  # (B, N) exact line integral of each segment, value x mm
         "Exact line integrals of the phantom along the segments from `source` to `targets`."
-        source, targets = _check_rays(source, targets)
+        source, targets = _promoted(*check_rays(source, targets))
         out = torch.zeros(targets.shape[:2], dtype=targets.dtype, device=targets.device)
         for p in self.primitives:
             out = out + p.value * p.chord_length(source, targets)
@@ -369,12 +294,10 @@ class Phantom:
         max_points: int = 2**20,  # samples evaluated at once (bounds the memory)
     ) -> Tensor:  # (X, Y, Z) float32 mean value over each voxel, on the affine's device
         "Sample the phantom on a voxel grid, averaging `supersample^3` points per voxel."
-        shape = _check_shape(shape)
-        A = _check_affine(affine)
-        if isinstance(supersample, (bool, np.bool_)) or not isinstance(supersample, (int, np.integer)) or supersample < 1:
-            raise ValueError(f"supersample must be a positive integer; got {supersample!r}")
-        if isinstance(max_points, (bool, np.bool_)) or not isinstance(max_points, (int, np.integer)) or max_points < 1:
-            raise ValueError(f"max_points must be a positive integer; got {max_points!r}")
+        shape = check_shape3(shape)
+        A = check_affine(affine)
+        supersample = check_positive_int(supersample, "supersample")
+        max_points = check_positive_int(max_points, "max_points")
         out = torch.zeros(shape, dtype=torch.float32, device=A.device)
         for p in self.primitives:
             box = _index_box(p.bounds().to(A.device), A, shape)
@@ -473,7 +396,7 @@ def chest_phantom(
 ) -> Phantom:  # trunk, lungs, heart, spine, sternum and ribs
     "An analytic adult chest: +x anterior, +y toward the patient's left, +z toward the feet."
     c = _vector(center, "center", 3)
-    s = _scalar(scale, "scale")
+    s = check_real(scale, "scale")
     if s <= 0:
         raise ValueError(f"scale must be positive; got {s}")
     v = CHEST_VALUES

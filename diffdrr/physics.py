@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .checks import check_choice, check_image, check_labels, check_positive, check_positive_int, check_volume, is_real
 from .drr import DRR, _channel_map
 
 # %% ../nbs/api/15_physics.ipynb #57ba3a99
@@ -53,15 +54,17 @@ def _shape_of(x) -> str:
 
 
 def _check_materials(materials, name: str = "material") -> tuple:
-    "A material name or a list of names, each a key of `MATERIALS`, as a tuple."
-    names = (materials,) if isinstance(materials, str) else materials
+    "A material name or a non-empty list of names, each a key of `MATERIALS`, as a tuple."
+    if isinstance(materials, str):
+        return (check_choice(materials, name, MATERIALS),)
     try:
-        names = tuple(names)
+        names = tuple(materials)
     except TypeError:
         raise TypeError(f"{name} must be a material name or a list of names from {tuple(MATERIALS)}; got {type(materials).__name__}") from None
-    bad = [m for m in names if not isinstance(m, str) or m not in MATERIALS]
-    if not names or bad:
-        raise ValueError(f"{name} must be names from {tuple(MATERIALS)}; got {materials!r}")
+    if not names:
+        raise ValueError(f"{name} must name at least one material from {tuple(MATERIALS)}; got {materials!r}")
+    for k, m in enumerate(names):
+        check_choice(m, f"{name}[{k}]", MATERIALS)
     return names
 
 
@@ -70,7 +73,7 @@ def _check_energy(energy, name: str = "energy", like: Tensor = None) -> Tensor:
     if isinstance(energy, Tensor):
         if not energy.is_floating_point():
             energy = energy.to(torch.get_default_dtype() if like is None else like.dtype)
-    elif isinstance(energy, (int, float, np.integer, np.floating)) and not isinstance(energy, bool):
+    elif is_real(energy):
         dtype = torch.get_default_dtype() if like is None or not like.is_floating_point() else like.dtype
         energy = torch.tensor(float(energy), dtype=dtype, device=None if like is None else like.device)
     else:
@@ -208,8 +211,7 @@ def reweight(
     mu=None,  # (C,) or (B, C) uniform attenuation in 1/mm given to each channel's voxels (needs `lengths`)
 ) -> Tensor:  # (B, 1, H, W) sum_c scale_c line_integrals_c + mu_c lengths_c
     "Recombine per-structure channels into one image with each structure's attenuation scaled or replaced."
-    if not isinstance(line_integrals, Tensor) or line_integrals.ndim != 4:
-        raise ValueError(f"line_integrals must be a (B, C, H, W) tensor; got {_shape_of(line_integrals)}")
+    check_image(line_integrals, "line_integrals")
     B, C = line_integrals.shape[:2]
 
     def per_channel(v, name):
@@ -247,6 +249,18 @@ class StructureImages:
     names: tuple  # G + 1 channel names: the groups, then "other"
     line_integrals: Tensor  # (B, G + 1, H, W) line integrals of the DRR's volume through each group's voxels
     lengths: Tensor = None  # (B, G + 1, H, W) path lengths in mm through each group's voxels
+
+    def __post_init__(self):
+        check_image(self.line_integrals, "line_integrals")
+        C = self.line_integrals.shape[1]
+        names = tuple(self.names) if isinstance(self.names, (tuple, list)) else None
+        if names is None or len(names) != C or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"names must be {C} channel names (str), one per channel of line_integrals; got {self.names!r}")
+        self.names = names
+        if self.lengths is not None:
+            check_image(self.lengths, "lengths")
+            if self.lengths.shape != self.line_integrals.shape:
+                raise ValueError(f"lengths must have the line integrals' shape {tuple(self.line_integrals.shape)}; got {tuple(self.lengths.shape)}")
 
     def _per_group(self, values, name, default):
         "A {group: value} dict as a (G + 1,) tensor, other groups at `default` (values may be tensors with gradients)."
@@ -295,12 +309,10 @@ def render_structures(
 
 # %% ../nbs/api/15_physics.ipynb #01bd6832
 def _check_hu_volume(hu, name: str = "hu") -> Tensor:
-    "A floating (X, Y, Z) tensor of CT numbers."
+    "A finite floating (X, Y, Z) tensor of CT numbers (a torch.Tensor: it may carry gradients)."
     if not isinstance(hu, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor (X, Y, Z) of CT numbers in HU; got {type(hu).__name__}")
-    if hu.ndim != 3:
-        raise ValueError(f"{name} must be 3-D (X, Y, Z); got shape {tuple(hu.shape)}")
-    return hu if hu.is_floating_point() else hu.to(torch.get_default_dtype())
+    return check_volume(hu, name)
 
 
 @dataclass
@@ -376,9 +388,7 @@ def decompose(
     if assign:
         if labels is None:
             raise ValueError("assign= needs labels= (X, Y, Z) integer label map")
-        if not isinstance(labels, Tensor) or labels.shape != hu.shape or labels.is_floating_point():
-            raise ValueError(f"labels must be an integer tensor of the volume's shape {tuple(hu.shape)}; got {_shape_of(labels)}")
-        labels = labels.to(hu.device)
+        labels = check_labels(labels, hu.shape, hu.device)
         for label, spec in assign.items():
             material, density = (spec, None) if isinstance(spec, str) else tuple(spec)
             _check_materials(material, "assign's material")
@@ -464,14 +474,15 @@ def kramers_spectrum(
     "Kramers' bremsstrahlung spectrum of a tungsten tube, binned, filtered; differentiable in kVp and filtration."
     if isinstance(kvp, Tensor):
         kvp_t = kvp if kvp.is_floating_point() else kvp.to(torch.get_default_dtype())
-    elif isinstance(kvp, (int, float, np.integer, np.floating)) and not isinstance(kvp, bool):
+    elif is_real(kvp):
         kvp_t = torch.tensor(float(kvp))
     else:
         raise TypeError(f"kvp must be a number or a 0-d tensor in kV; got {type(kvp).__name__}")
     lo, hi = ENERGY_RANGE
     if kvp_t.ndim or not torch.isfinite(kvp_t) or not lo < kvp_t <= hi:
         raise ValueError(f"kvp must be one number in ({lo:g}, {hi:g}] kV; got {kvp_t.tolist()}")
-    if not (isinstance(bin_width, (int, float)) and 0 < bin_width <= 10 and math.isclose((hi - lo) / bin_width, round((hi - lo) / bin_width))):
+    bin_width = check_positive(bin_width, "bin_width", unit="keV")
+    if not (bin_width <= 10 and math.isclose((hi - lo) / bin_width, round((hi - lo) / bin_width))):
         raise ValueError(f"bin_width must divide the range {hi - lo:g} keV into whole bins of at most 10 keV; got {bin_width!r}")
     n = round((hi - lo) / bin_width)
     edges = torch.linspace(lo, hi, n + 1, dtype=kvp_t.dtype, device=kvp_t.device)
@@ -535,8 +546,7 @@ def effective_spectrum(
     coef = mass_attenuation(list(materials), spectrum.energies).to(w)  # (E, K)
     if n_bins is None:
         return w / w.sum(), coef
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}")
+    n_bins = check_positive_int(n_bins, "n_bins")
     with torch.no_grad():  # groups of equal sqrt(signal) (a piecewise constant choice: no gradient)
         v = w.clamp_min(0).sqrt()
         c = torch.cumsum(v, 0) - v / 2

@@ -16,6 +16,7 @@ from matplotlib.colors import Normalize, to_rgba
 from matplotlib.patches import Patch
 from torch import Tensor
 
+from .checks import check_positive, check_positive_int
 from .detector import camera_rays
 from .geometry import check_pose
 
@@ -171,10 +172,8 @@ def animate(
         raise ValueError(f"path must name a .gif file; got {str(path)!r}")
     if writer not in ("pillow", "imageio"):
         raise ValueError(f"writer must be 'pillow' or 'imageio'; got {writer!r}")
-    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
-        raise ValueError(f"scale must be a positive integer (screen pixels per image pixel); got {scale!r}")
-    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not math.isfinite(fps) or fps <= 0:
-        raise ValueError(f"fps must be a positive number of frames per second; got {fps!r}")
+    scale = check_positive_int(scale, "scale", unit="screen pixels per image pixel")
+    fps = check_positive(fps, "fps", unit="frames per second")
     imgs = _frames(frames, channels)
     T, H, W = imgs.shape
     tgt = None
@@ -336,8 +335,7 @@ def plot_scene(
     vol = drr.volume.detach()
     threshold = float((vol.min() + vol.max()) / 2) if threshold is None else float(threshold)
     stride = max(1, math.ceil(max(vol.shape) / 96)) if stride is None else stride
-    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
-        raise ValueError(f"stride must be a positive integer; got {stride!r}")
+    stride = check_positive_int(stride, "stride")
     if backend == "auto":
         try:
             import pyvista  # noqa: F401
