@@ -13,8 +13,8 @@ from torch import Tensor
 from .detector import Detector, backproject_pixels, make_intrinsics, project_points, projection_matrix
 from .geometry import seed_to_pose
 from .render import BACKENDS as BACKEND_TABLE
-from .checks import check_affine, check_channels, check_labels, check_pose, check_rays, check_volume
-from .render import (RenderSettings, check_chunk_size, check_once, choose_backend, grid_rays, kernel_line_integrals,
+from .checks import check_affine, check_channels, check_labels, check_once, check_pose, check_rays, check_volume
+from .render import (RenderSettings, check_chunk_size, choose_backend, grid_rays, kernel_line_integrals,
                             line_integrals, n_samples)
 from .siddon import siddon
 from .trilinear import trilinear

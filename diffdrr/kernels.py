@@ -17,9 +17,9 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from .checks import check_channels
-from .render import (LOW_PRECISION, GridRays, RenderSettings, check_chunk_size, check_once, n_samples, one_walk,
-                            prepare_rays, result_dtype)
+from .checks import check_channels, check_once
+from .render import (LOW_PRECISION, GridRays, RenderSettings, check_chunk_size, n_samples, one_walk, prepare_rays,
+                            result_dtype)
 
 try:  # the optional extra `fast`: pip install "diffdrr[fast]"
     import numba

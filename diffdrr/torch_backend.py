@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['torch_available', 'weights_function', 'torch_line_integrals']
 
-# %% ../nbs/api/05a_torch_backend.ipynb #4f6c7b4a
+# %% ../nbs/api/05a_torch_backend.ipynb #57498a4d
 from typing import Optional
 
 import torch
@@ -15,7 +15,7 @@ from .render import GridRays, RenderSettings, rays_per_chunk, render_linear, wei
 from .siddon import siddon_weights
 from .trilinear import trilinear_weights
 
-# %% ../nbs/api/05a_torch_backend.ipynb #8058ea3d
+# %% ../nbs/api/05a_torch_backend.ipynb #4dc460f2
 def torch_available(device=None) -> bool:
     "PyTorch renders on every device."
     return True
