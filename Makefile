@@ -47,7 +47,7 @@ install-docs: install
 	$(PIP) install --quiet -e ".[dev,docs]"
 
 demo: install
-	$(PYTHON) -m diffdrr.demo $(DEMO_FLAGS)
+	$(PYTHON) -m diffdrr.tools.demo $(DEMO_FLAGS)
 
 test: install
 	$(PYTHON) scripts/run_tests.py --flags "$(TEST_FLAGS)"

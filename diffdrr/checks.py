@@ -374,7 +374,7 @@ def check_image(
         raise ValueError(f"{name} must be finite; got {bad} NaN or inf values")
     return x
 
-# %% ../nbs/api/00_checks.ipynb #e95f72d9
+# %% ../nbs/api/00_checks.ipynb #178e4419
 _CHECKED = {}  # (check, id(tensor)) -> (weakref, version, pointer, shape, strides, dtype, other arguments)
 
 

@@ -10,7 +10,7 @@ For each notebook under `nbs/` (the files `nbdev_test` would test), in a fresh p
 Then, in this process, the Quarto-specific parts of the result are translated for jupyter-book:
 the YAML front matter becomes a `# Title` and a summary line, `#| echo/output/include` options
 become the cell tags `remove-input`, `remove-output`, `remove-cell`, links to the published
-site become relative links, and numbered file names lose their number (`api/00_geometry.ipynb`
+site become relative links, and numbered file names lose their number (`api/01_geometry.ipynb`
 becomes `api/geometry.ipynb`, the name nbdev's links use). The processed notebooks go to
 `_build/proc/` (not `_proc/`, which is nbdev's own Quarto cache) with a generated `_toc.yml` and
 `_config.yml`, and `jupyter-book build` writes the HTML into `_build/html/`.

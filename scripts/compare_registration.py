@@ -1,6 +1,6 @@
 """Our `register` beside DiffDRR 0.6.1's registration, on the same problems, on one CPU, in one run.
 
-The problems are those of our benchmark (`python -m diffdrr.experiments.registration`): the same volume
+The problems are those of our benchmark (`python -m diffdrr.tools.registration`): the same volume
 (the chest CT averaged as `--ct-downsample` says, or the embedded phantom), the same true pose (the seed's
 registration view), the same detector (`--height` x `--height` pixels over 768 mm, source-to-detector 400 mm),
 and the same random initial poses (rotation up to `--max-rotation` degrees about the volume's centre, shift up
@@ -44,7 +44,7 @@ in the benchmark's results format, DiffDRR's with the method `DiffDRR 0.6.1 Adam
 
     python scripts/compare_registration.py [--volumes ct] [-n 10] [--ref-python ../venv-ref/bin/python]
     python scripts/compare_registration.py --mismatch realistic --method global --height 64 --max-rotation 45 --max-translation 100 -n 3
-    # DiffDRR's rows of nbs/tutorials/registration_results.csv (ours: python -m diffdrr.experiments.registration), in chunks of 10:
+    # DiffDRR's rows of nbs/tutorials/registration_results.csv (ours: python -m diffdrr.tools.registration), in chunks of 10:
     python scripts/compare_registration.py --mismatch realistic --method global --height 64 --max-rotation 45 --max-translation 100 \
         -n 50 --indices 0:10 --volumes phantom --threads 1 --only diffdrr --results nbs/tutorials/registration_results.csv
 """
@@ -84,7 +84,7 @@ def worker_ours(cfg: dict) -> dict:
     "Register every start with our `register` (defaults), on the benchmark's problem."
     import torch
 
-    from diffdrr.experiments.registration import load_problem, realistic_problem
+    from diffdrr.tools.registration import load_problem, realistic_problem
     from diffdrr.registration import global_register, register
 
     torch.set_num_threads(cfg["threads"])
@@ -274,7 +274,7 @@ def failures(runs: list, problems: list, errors: list, threshold: float) -> list
 
 
 def result_rows(kind: str, runs: list, problems: list, errors: list, rotation_errors: list, args, mask: bool, load: float) -> list:
-    "Rows in the format of the benchmark's results file (`diffdrr.experiments.registration.RESULT_FIELDS`)."
+    "Rows in the format of the benchmark's results file (`diffdrr.tools.registration.RESULT_FIELDS`)."
     method = ("global" if args.method == "global" else "local") if kind == "ours" else REF_METHOD
     return [dict(volume=pr["volume"], mismatch=args.mismatch, method=method, metric="ncc", masked=mask, max_rotation=args.max_rotation,
                  max_translation=args.max_translation, height=args.height, seed=args.seed, index=pr["index"], rotation=pr["rotation"],
@@ -286,7 +286,7 @@ def result_rows(kind: str, runs: list, problems: list, errors: list, rotation_er
 
 def write_rows(rows: list, path: Path):
     "Append rows to a results file in the benchmark's format (its header when the file is new)."
-    from diffdrr.experiments.registration import RESULT_FIELDS, write_results
+    from diffdrr.tools.registration import RESULT_FIELDS, write_results
 
     write_results(rows, path)  # floats as %.4g, as the benchmark writes them
     assert set(rows[0]) <= set(RESULT_FIELDS)
@@ -326,7 +326,7 @@ def main(argv=None):
     import numpy as np
     import torch
 
-    from diffdrr.experiments.registration import SDR, SPAN, load_problem, random_offsets, realistic_problem
+    from diffdrr.tools.registration import SDR, SPAN, load_problem, random_offsets, realistic_problem
     from diffdrr.metrics import geodesic_angle, mtre
     from diffdrr.registration import volume_center
 

@@ -7,7 +7,7 @@ line before, plus pytest's skipped tests. Cells flagged `triton` run by default 
 notebooks' environment so that Triton's interpreter runs the kernels on CPU tensors (`triton_flags`, the one place that decides this; the docs
 build uses it too). Exits non-zero on any failure and when nothing at all was tested.
 
-    python scripts/run_tests.py [--flags "slow"] [--n-workers 2] [--path nbs/api/00_geometry.ipynb]
+    python scripts/run_tests.py [--flags "slow"] [--n-workers 2] [--path nbs/api/01_geometry.ipynb]
 """
 import argparse
 import os
