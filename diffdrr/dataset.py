@@ -10,7 +10,6 @@ __all__ = ['SEED_AP', 'RAS_AP', 'SHARD', 'PoseDistribution', 'load_ct', 'Views',
 import hashlib
 import io
 import json
-import math
 import os
 import tarfile
 import tempfile

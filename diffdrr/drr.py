@@ -14,8 +14,7 @@ from .detector import Detector, backproject_pixels, make_intrinsics, project_poi
 from .geometry import seed_to_pose
 from .render import BACKENDS as BACKEND_TABLE
 from .checks import check_affine, check_channels, check_labels, check_once, check_pose, check_rays, check_volume
-from .render import (RenderSettings, check_chunk_size, choose_backend, grid_rays, kernel_line_integrals,
-                            line_integrals, n_samples)
+from .render import RenderSettings, check_chunk_size, choose_backend, grid_rays, line_integrals, n_samples
 from .siddon import siddon
 from .trilinear import trilinear
 from .volume import Volume
@@ -105,7 +104,7 @@ class DRR(torch.nn.Module):
                 raise ValueError("give a Volume alone, or an array with spacing= or affine=; got a Volume and spacing/affine")
             data, aff = volume.data, volume.affine
         else:
-            data = check_volume(volume)
+            data = check_once(check_volume, volume)  # a DRR rebuilt from another's volume (resize_drr) is not checked again
             if (spacing is None) == (affine is None):
                 raise ValueError("give exactly one of spacing= (the seed's placement) or affine= (voxel-centre index -> world mm)")
             aff = Volume.from_seed(data, spacing).affine if spacing is not None else check_affine(affine)

@@ -20,9 +20,6 @@ from .checks import check_batch, check_batch_scalar, check_choice, check_pose, c
 
 # %% ../nbs/api/01_geometry.ipynb #9d1aadcb
 _all_ = ["check_pose"]  # defined in `diffdrr.checks`; re-exported here, where it has always been imported from
-_checking = is_checking  # the old private names, for modules not yet switched to `diffdrr.checks`
-_as_batch = check_batch
-_as_batch_scalar = check_batch_scalar
 
 # %% ../nbs/api/01_geometry.ipynb #7d34caa7
 _AXES = {"X": 0, "Y": 1, "Z": 2}

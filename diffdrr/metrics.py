@@ -19,16 +19,13 @@ from .checks import check_affine, check_image, check_pose, check_positive, check
 from .geometry import matrix_to_axis_angle
 
 # %% ../nbs/api/14_metrics.ipynb #de0a5630
-_check_image = check_image  # the old private name, imported by diffdrr.registration
-
-
 def check_images(
     x: Tensor,  # (B, C, H, W) image
     y: Tensor,  # (B, C, H, W) image of the same shape
     names: tuple = ("x", "y"),  # argument names used in error messages
 ) -> tuple:  # (x, y), both in their promoted dtype
     "Validate a pair of image batches: finite, floating, 4-D, one shape, one device."
-    x, y = _check_image(x, names[0]), _check_image(y, names[1])
+    x, y = check_image(x, names[0]), check_image(y, names[1])
     if x.shape != y.shape:
         raise ValueError(f"{names[0]} and {names[1]} must have the same shape (B, C, H, W); got {tuple(x.shape)} and {tuple(y.shape)}")
     if x.device != y.device:
@@ -113,7 +110,7 @@ def gaussian_blur(
     sigma: float = 1.0,  # standard deviation in pixels; 0 returns x unchanged
 ) -> Tensor:  # (B, C, H, W) smoothed image
     "Separable Gaussian smoothing with a normalized kernel of radius ceil(3 sigma) and replicated borders."
-    x = _check_image(x, "x")
+    x = check_image(x, "x")
     sigma = _check_sigma(sigma)
     if sigma == 0:
         return x
@@ -132,7 +129,7 @@ def sobel(
     x: Tensor,  # (B, C, H, W) image
 ) -> tuple:  # (gx, gy), each (B, C, H, W): derivative per pixel along columns (j) and rows (i)
     "Sobel gradients, scaled so that a ramp of slope a has gradient a."
-    x = _check_image(x, "x")
+    x = check_image(x, "x")
     kx = x.new_tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
     k = torch.stack([kx, kx.T])[:, None]  # (2, 1, 3, 3)
     B, C, H, W = x.shape

@@ -21,9 +21,10 @@ import torch.nn.functional as F
 from torch import Tensor
 from tqdm import tqdm
 
+from .checks import check_image, check_positive_int
 from .drr import DRR
 from .geometry import _TRIU, PARAMETERIZATIONS, check_pose, euler_angles_to_matrix, make_pose, pose_to_parameters
-from .metrics import SIMILARITIES, _check_image, masked_ncc
+from .metrics import SIMILARITIES, masked_ncc
 from .volume import Volume
 
 # %% ../nbs/api/15_registration.ipynb #27c751cf
@@ -131,8 +132,8 @@ def resize_drr(
     "The same DRR on a detector with fewer (or more) pixels covering the same area."
     if not isinstance(drr, DRR):
         raise TypeError(f"drr must be a diffdrr.drr.DRR; got {type(drr).__name__}")
-    if width is None:
-        width = max(1, round(drr.width * height / drr.height))
+    height = check_positive_int(height, "height", "pixels")
+    width = max(1, round(drr.width * height / drr.height)) if width is None else check_positive_int(width, "width", "pixels")
     d = drr.detector
     return DRR(**_drr_arguments(drr, height=height, delx=d.delx * drr.height / height, width=width, dely=d.dely * drr.width / width))
 
@@ -306,7 +307,7 @@ def _check_pivot_form(pivot, name: str = "pivot"):
 
 
 def _check_target(target, drr: DRR) -> Tensor:
-    target = _check_image(target, "target")
+    target = check_image(target, "target")
     if tuple(target.shape[1:]) != (1, drr.height, drr.width):
         raise ValueError(
             f"target must have shape (B, 1, {drr.height}, {drr.width}) to match the DRR's detector; got {tuple(target.shape)}"

@@ -16,7 +16,7 @@ from typing import List, NamedTuple, Optional
 import torch
 from torch import Tensor
 
-from .checks import check_affine, check_channels, check_choice, check_once, check_positive_int, check_rays, check_volume
+from .checks import check_affine, check_choice, check_once, check_positive_int, check_rays, check_volume
 
 # %% ../nbs/api/05_render.ipynb #bb7a15e1
 def world_to_grid(

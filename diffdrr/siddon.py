@@ -11,8 +11,7 @@ import torch
 from torch import Tensor
 
 from .checks import check_channels
-from .render import (check_chunk_size, clip_to_box, prepare_rays, rays_per_chunk, render_linear, result_dtype,
-                            world_to_grid)  # world_to_grid: re-exported for the rays' grid coordinates
+from .render import check_chunk_size, clip_to_box, prepare_rays, rays_per_chunk, render_linear, result_dtype
 
 # %% ../nbs/api/06_siddon.ipynb #5496d745
 def siddon_weights(

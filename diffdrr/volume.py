@@ -8,7 +8,6 @@ __all__ = ['Volume', 'check_volume', 'check_affine']
 # %% ../nbs/api/03_volume.ipynb #312a17d8
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -68,7 +67,7 @@ class Volume:
     @property
     def center(self) -> Tensor:
         "World position (3,) of the volume's centre, in mm."
-        mid = torch.tensor([(s - 1) / 2 for s in self.shape] + [1.0], dtype=torch.float64)
+        mid = torch.tensor([(s - 1) / 2 for s in self.shape] + [1.0], dtype=torch.float64, device=self.affine.device)
         return (self.affine @ mid)[:3]
 
     def to(self, *args, **kwargs):

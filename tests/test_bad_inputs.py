@@ -20,7 +20,7 @@ import torch
 
 from diffdrr import checks, data, dataset, detector, drr, geometry, metrics, phantoms, physics, registration, siddon
 from diffdrr import trilinear, visualization, volume
-from diffdrr import kernels, render, torch_backend
+from diffdrr import kernels, render
 
 NAN = math.nan
 VOL = torch.rand(4, 4, 4)
@@ -362,7 +362,6 @@ if not kernels.numba_available():
 
 # Bad inputs that are NOT rejected properly today: strict xfail, so a fix turns them into failures to move out of here.
 KNOWN_GAPS = {
-    "registration.resize_drr[height]": "height is not checked before use: ZeroDivisionError",
 }
 
 
@@ -414,6 +413,5 @@ def test_no_case_is_an_alias_only():
     "Names re-exported for compatibility resolve to the one definition in diffdrr.checks."
     assert volume.check_volume is checks.check_volume and volume.check_affine is checks.check_affine
     assert geometry.check_pose is checks.check_pose
-    assert metrics._check_image is checks.check_image
     for f in inspect.getmembers(checks, inspect.isfunction):
         assert f[1].__module__ == "diffdrr.checks"
