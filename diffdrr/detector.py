@@ -83,12 +83,20 @@ def camera_rays(
     width: int,  # number of columns W
 ) -> tuple:  # (source (B, 1, 3), targets (B, N, 3)), world mm
     "World-space X-ray source and pixel-centre targets of a pinhole camera."
-    pose = check_pose(pose)
-    K = _check_K(K)
     height, width = _check_size(height, width)
+    return _camera_rays(check_pose(pose), _check_K(K), _check_sdd(sdd), height, width)
+
+
+def _check_sdd(sdd) -> Tensor:
+    "A positive source-to-detector distance, float or (B,), as a (B,) tensor."
     sdd = check_batch_scalar(sdd, "sdd")
     if is_checking() and (sdd <= 0).any():
         raise ValueError(f"sdd must be positive (mm); got {sdd.tolist()}")
+    return sdd
+
+
+def _camera_rays(pose: Tensor, K: Tensor, sdd: Tensor, height: int, width: int) -> tuple:
+    "`camera_rays` for a pose, K and sdd the caller has checked."
     if len({pose.device, K.device, sdd.device}) > 1:
         raise ValueError(f"pose, K and sdd must be on one device; got {pose.device}, {K.device}, {sdd.device}")
     dtype = torch.promote_types(torch.promote_types(pose.dtype, K.dtype), sdd.dtype)
@@ -158,10 +166,13 @@ class Detector(torch.nn.Module):
         K: Tensor = None,  # (B, 3, 3) intrinsics; replaces delx, dely, x0, y0 when given
     ) -> tuple:  # (source (B, 1, 3), targets (B, N, 3)), world mm
         "The source and pixel targets of a pose."
+        return self.cast(check_pose(pose), sdd, delx, dely, x0, y0, K)
+
+    def cast(self, pose: Tensor, sdd=None, delx=None, dely=None, x0=None, y0=None, K: Tensor = None) -> tuple:
+        "`forward` for a `(B, 4, 4)` pose the caller has checked (`DRR.rays` checks it once); the intrinsics are checked here."
         sdd = self._sdd(sdd)
-        if K is None:
-            K = self.intrinsics(sdd, delx, dely, x0, y0)
-        return camera_rays(pose, K, sdd, self.height, self.width)
+        K = self.intrinsics(sdd, delx, dely, x0, y0) if K is None else _check_K(K)
+        return _camera_rays(pose, K, _check_sdd(sdd), self.height, self.width)
 
     def extra_repr(self):
         return f"height={self.height}, width={self.width}, delx={self.delx}, dely={self.dely}, sdd={self.sdd}, x0={self.x0}, y0={self.y0}"

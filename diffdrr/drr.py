@@ -195,7 +195,7 @@ class DRR(torch.nn.Module):
         dtype = _geometry_dtype(self.volume.dtype)  # the volume sets the precision of the rays (never below float32)
         pose = pose.to(dtype)
         kwargs = {k: (v.to(device=pose.device, dtype=dtype) if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
-        source, targets = self.detector(pose, **kwargs)
+        source, targets = self.detector.cast(pose, **kwargs)  # the pose was checked above
         return source.to(dtype), targets.to(dtype)
 
     def forward(
