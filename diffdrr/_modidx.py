@@ -666,4 +666,5 @@ d = { 'settings': { 'branch': 'main',
                                 'diffdrr.volume.Volume.shape': ('api/volume.html#volume.shape', 'diffdrr/volume.py'),
                                 'diffdrr.volume.Volume.spacing': ('api/volume.html#volume.spacing', 'diffdrr/volume.py'),
                                 'diffdrr.volume.Volume.to': ('api/volume.html#volume.to', 'diffdrr/volume.py'),
-                                'diffdrr.volume.Volume.world_to_index': ('api/volume.html#volume.world_to_index', 'diffdrr/volume.py')}}}
+                                'diffdrr.volume.Volume.world_to_index': ('api/volume.html#volume.world_to_index', 'diffdrr/volume.py'),
+                                'diffdrr.volume.grid_center': ('api/volume.html#grid_center', 'diffdrr/volume.py')}}}

@@ -335,6 +335,7 @@ NOT_COVERED = {
     "kernels.FusedRender": "torch.autograd.Function, called only through siddon_fused/trilinear_fused",
     "kernels.siddon_grid_fused": "internal: grid-space kernel fed by prepare_rays (trust the caller)",
     "kernels.trilinear_grid_fused": "internal: grid-space kernel fed by prepare_rays (trust the caller)",
+    "volume.grid_center": "below the boundary: the centre of a grid whose affine the caller checked (Volume.center, volume_center)",
     "render.world_to_grid": "below the boundary: grid coordinates of points the caller validated (also traced by torch.compile)",
     "render.grid_rays": "below the boundary: the rays of a validated call in grid coordinates",
     "render.result_dtype": "below the boundary: the promoted type of validated tensors",
