@@ -52,7 +52,7 @@ def check_positive(
     "A finite positive (or non-negative) real number, as a Python float."
     kind = f"{'non-negative' if allow_zero else 'positive'} finite number" + (f" of {unit}" if unit else "")
     if not is_real(x):
-        raise TypeError(f"{name} must be a {kind}; got {type(x).__name__}")
+        raise TypeError(f"{name} must be a {kind}; got {type(x).__name__} {x!r}")
     v = float(x)
     if not (math.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
         raise ValueError(f"{name} must be a {kind}; got {x!r}")
@@ -75,11 +75,15 @@ def check_positive_int(
     unit: str = "",  # what is counted, e.g. "pixels" gives "a positive integer number of pixels"
 ) -> int:  # x as a Python int >= 1
     "A positive integer; bools and floats (even `3.0`) are rejected."
-    kind = "a positive integer" + (f" number of {unit}" if unit else "")
+    return _check_int(x, name, 1, "a positive integer" + (f" number of {unit}" if unit else ""))
+
+
+def _check_int(x, name: str, low: int, kind: str) -> int:
+    "An integer (the rule of `_as_int`) of at least `low`: TypeError for a non-integer, ValueError below `low`."
     v = _as_int(x)
     if v is None:
         raise TypeError(f"{name} must be {kind}; got {x!r} ({type(x).__name__})")
-    if v < 1:
+    if v < low:
         raise ValueError(f"{name} must be {kind}; got {v}")
     return v
 
@@ -89,12 +93,7 @@ def check_seed(
     name: str = "seed",  # argument name used in error messages
 ) -> int:  # the seed as a Python int
     "A non-negative integer random seed (same integer rule as `check_positive_int`)."
-    v = _as_int(seed)
-    if v is None:
-        raise TypeError(f"{name} must be a non-negative integer; got {seed!r} ({type(seed).__name__})")
-    if v < 0:
-        raise ValueError(f"{name} must be a non-negative integer; got {v}")
-    return v
+    return _check_int(seed, name, 0, "a non-negative integer")
 
 # %% ../nbs/api/00_checks.ipynb #41c7500a
 def check_choice(

@@ -18,8 +18,7 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from .checks import check_channels, check_once
-from .render import (LOW_PRECISION, GridRays, RenderSettings, check_chunk_size, n_samples, one_walk, prepare_rays,
-                            result_dtype)
+from .render import LOW_PRECISION, GridRays, RenderSettings, check_chunk_size, n_samples, one_walk, prepare_rays
 
 try:  # the optional extra `fast`: pip install "diffdrr[fast]"
     import numba
@@ -996,7 +995,7 @@ def siddon_fused(
 ) -> Tensor:  # (B, N) exact line integrals, value x mm; (B, C, N) with `channels`
     "Exact line integrals of rays through `volume` (Siddon's method), by the compiled CPU kernel."
     volume, rays, chunk_size = _fused_inputs(volume, affine, source, targets, chunk_size, channels, n_channels)
-    return _fused(volume, *rays, 0, chunk_size, channels, n_channels).to(result_dtype(volume, source, targets))
+    return _fused(volume, *rays, 0, chunk_size, channels, n_channels)
 
 
 def trilinear_fused(
@@ -1013,4 +1012,4 @@ def trilinear_fused(
     "Line integrals through the trilinearly interpolated volume (midpoint rule), by the compiled CPU kernel."
     volume, rays, chunk_size = _fused_inputs(volume, affine, source, targets, chunk_size, channels, n_channels)
     M = n_samples(volume.shape, affine, n_points, step)
-    return _fused(volume, *rays, M, chunk_size, channels, n_channels).to(result_dtype(volume, source, targets))
+    return _fused(volume, *rays, M, chunk_size, channels, n_channels)

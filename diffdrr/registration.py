@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from tqdm import tqdm
 
-from .checks import check_image, check_positive_int
+from .checks import check_choice, check_image, check_positive, check_positive_int
 from .drr import DRR
 from .geometry import _TRIU, PARAMETERIZATIONS, check_pose, euler_angles_to_matrix, make_pose, pose_to_parameters
 from .metrics import SIMILARITIES, masked_ncc
@@ -235,29 +235,10 @@ def _check_mask_arg(mask, drr: DRR, B: int) -> Tensor:
     return m.expand(B, 1, drr.height, drr.width)
 
 
-def _check_choice(value, name: str, choices: tuple):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
-    return value
 
 
-def _check_positive(value, name: str, allow_zero: bool = False) -> float:
-    "A positive (or non-negative) finite real number, as a float."
-    kind = "non-negative" if allow_zero else "positive"
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a {kind} finite number; got {type(value).__name__} {value!r}")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a {kind} finite number; got {value!r}")
-    return float(value)
 
 
-def _check_count(value, name: str) -> int:
-    "A positive integer."
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be a positive integer; got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
 
 
 def _check_flag(value, name: str) -> bool:
@@ -355,16 +336,16 @@ class RegistrationSettings:
         if self.parameterization == "euler_angles":
             euler_angles_to_matrix(torch.zeros(3, dtype=torch.float64), self.convention)  # the geometry's check of the letters
         _check_pivot_form(self.pivot)
-        _check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
         for name in ("lr_rotation", "lr_translation", "lr_decay"):
-            set_(name, _check_positive(getattr(self, name), name))
+            set_(name, check_positive(getattr(self, name), name))
         set_("scales", _check_scales(self.scales))
         _per_level(self.iterations, len(self.scales), "iterations")
-        _check_choice(self.schedule, "schedule", SCHEDULES)
+        check_choice(self.schedule, "schedule", SCHEDULES)
         if self.patience is not None:
             _per_level(self.patience, len(self.scales), "patience")
-        set_("min_lr_factor", _check_positive(self.min_lr_factor, "min_lr_factor"))
-        set_("tol", _check_positive(self.tol, "tol", allow_zero=True))
+        set_("min_lr_factor", check_positive(self.min_lr_factor, "min_lr_factor"))
+        set_("tol", check_positive(self.tol, "tol", allow_zero=True))
         _check_flag(self.progress, "progress")
         _check_flag(self.record_poses, "record_poses")
 
@@ -856,7 +837,7 @@ class SearchSettings:
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # the dataclass is frozen
-        set_("rotation_range", _check_positive(self.rotation_range, "rotation_range"))
+        set_("rotation_range", check_positive(self.rotation_range, "rotation_range"))
         if self.rotation_range > math.pi:
             raise ValueError(f"rotation_range must be at most pi rad (every rotation); got {self.rotation_range!r}")
         try:
@@ -866,7 +847,7 @@ class SearchSettings:
         if trange.numel() not in (1, 3) or not torch.isfinite(trange).all() or (trange < 0).any():
             raise ValueError(f"translation_range must be a non-negative number of mm or three (one per camera axis); got {self.translation_range!r}")
         for name in ("n_candidates", "sweep_height", "top_k", "chunk"):
-            set_(name, _check_count(getattr(self, name), name))
+            set_(name, check_positive_int(getattr(self, name), name))
         for stage in ("refine", "finish"):
             scales = _check_scales(getattr(self, f"{stage}_scales"), f"{stage}_scales")
             set_(f"{stage}_scales", scales)

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from .checks import check_channels
-from .render import check_chunk_size, clip_to_box, prepare_rays, rays_per_chunk, render_linear, result_dtype
+from .render import check_chunk_size, clip_to_box, prepare_rays, rays_per_chunk, render_linear
 
 # %% ../nbs/api/06_siddon.ipynb #5496d745
 def siddon_weights(
@@ -67,7 +67,7 @@ def siddon(
         check_channels(channels, volume.shape, n_channels, volume.device)
     if check_chunk_size(chunk_size) is None:
         chunk_size = rays_per_chunk(sum(volume.shape) + 4)
-    return render_linear(siddon_weights, volume, rays, chunk_size, channels, n_channels).to(result_dtype(volume, source, targets))
+    return render_linear(siddon_weights, volume, rays, chunk_size, channels, n_channels)
 
 
 # %% ../nbs/api/06_siddon.ipynb #dd8670c7

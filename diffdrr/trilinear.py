@@ -11,8 +11,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .checks import check_channels
-from .render import (check_chunk_size, clip_to_box, n_samples, prepare_rays, rays_per_chunk, render_linear,
-                            result_dtype)
+from .render import check_chunk_size, clip_to_box, n_samples, prepare_rays, rays_per_chunk, render_linear
 
 # %% ../nbs/api/07_trilinear.ipynb #a4e76be5
 def trilinear_grid(
@@ -93,5 +92,5 @@ def trilinear(
     if check_chunk_size(chunk_size) is None:
         chunk_size = rays_per_chunk(8 * M)
     weights_fn = lambda shape, s, t, l: trilinear_weights(shape, s, t, l, M)
-    return render_linear(weights_fn, volume, rays, chunk_size, channels, n_channels).to(result_dtype(volume, source, targets))
+    return render_linear(weights_fn, volume, rays, chunk_size, channels, n_channels)
 

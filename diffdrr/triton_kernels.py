@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from .render import GridRays, RenderSettings, check_chunk_size, n_samples, prepare_rays, result_dtype
+from .render import GridRays, RenderSettings, check_chunk_size, n_samples, prepare_rays
 
 try:  # optional: pip install triton (it ships with PyTorch's CUDA wheels)
     import triton
@@ -529,7 +529,7 @@ def siddon_triton(
 ) -> Tensor:  # (B, N) exact line integrals, value x mm
     "Exact line integrals of rays through `volume` (Siddon's method), by the Triton kernels."
     volume, rays, chunk_size = _triton_inputs(volume, affine, source, targets, chunk_size)
-    return TritonRender.apply(volume, *rays, 0, chunk_size).to(result_dtype(volume, source, targets))
+    return TritonRender.apply(volume, *rays, 0, chunk_size)
 
 
 def trilinear_triton(
@@ -544,4 +544,4 @@ def trilinear_triton(
     "Line integrals through the trilinearly interpolated volume (midpoint rule), by the Triton kernels."
     volume, rays, chunk_size = _triton_inputs(volume, affine, source, targets, chunk_size)
     M = n_samples(volume.shape, affine, n_points, step)
-    return TritonRender.apply(volume, *rays, M, chunk_size).to(result_dtype(volume, source, targets))
+    return TritonRender.apply(volume, *rays, M, chunk_size)

@@ -338,7 +338,6 @@ NOT_COVERED = {
     "volume.grid_center": "below the boundary: the centre of a grid whose affine the caller checked (Volume.center, volume_center)",
     "render.world_to_grid": "below the boundary: grid coordinates of points the caller validated (also traced by torch.compile)",
     "render.grid_rays": "below the boundary: the rays of a validated call in grid coordinates",
-    "render.result_dtype": "below the boundary: the promoted type of validated tensors",
     "checks.check_once": "a validation helper: runs the check it is given",
     "render.clip_to_box": "below the boundary: grid-space clipping of validated rays",
     "render.weights_per_ray": "below the boundary: a count from a validated shape",
