@@ -1,10 +1,14 @@
-"""Packaging for diffdrr: every setting comes from `settings.ini`, nbdev's single source."""
+"""Packaging for diffdrr: every setting comes from `settings.ini`, nbdev's single source (`pyproject.toml` names the
+build system only, so that pip builds through setuptools' PEP 517 backend, which runs this file)."""
 from configparser import ConfigParser
+from pathlib import Path
 
 import setuptools
 
+HERE = Path(__file__).resolve().parent
 config = ConfigParser(delimiters=["="])
-config.read("settings.ini", encoding="utf-8")
+if not config.read(HERE / "settings.ini", encoding="utf-8"):
+    raise SystemExit(f"setup.py: settings.ini not found in {HERE}")
 cfg = config["DEFAULT"]
 
 
@@ -16,8 +20,7 @@ def _reqs(key):
 extras = {name: _reqs(f"{name}_requirements") for name in ("fast", "widgets", "viz3d", "cuda", "dev", "docs")}
 extras["all"] = sorted({r for name in ("fast", "widgets", "viz3d") for r in extras[name]})
 
-with open("README.md", encoding="utf-8") as f:
-    long_description = f.read()
+long_description = (HERE / "README.md").read_text(encoding="utf-8")
 
 setuptools.setup(
     name=cfg["lib_name"],

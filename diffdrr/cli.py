@@ -7,18 +7,37 @@ __all__ = ['parser', 'main']
 
 # %% ../nbs/api/19_cli.ipynb #ad9f5962
 import argparse
+import errno
 import math
 import os
+import re
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from . import __version__
 from .dataset import RAS_AP, SEED_AP, PoseDistribution, Views, check_out, generate, load_ct
 from .drr import BACKENDS, RENDERERS
 
 # %% ../nbs/api/19_cli.ipynb #ff790dcc
+_DEBUG_ENV = "DIFFDRR_DEBUG"  # set to 1 for Python's traceback of an error instead of its one line
+
+
+class _Parser(argparse.ArgumentParser):
+    "An argument parser whose errors are one line, `PROG: error: MESSAGE (see PROG --help)`, with exit status 2."
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _debug_arg(p: argparse.ArgumentParser):
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help=f"on an error, show Python's traceback instead of one line (or set {_DEBUG_ENV}=1)")
+
+
 def _volume_args(p: argparse.ArgumentParser):
     g = p.add_argument_group("volume")
     g.add_argument("ct", metavar="CT", help="a DICOM folder, a NIfTI file (.nii, .nii.gz), or 'example' (the embedded chest phantom)")
@@ -42,12 +61,15 @@ def _detector_args(p: argparse.ArgumentParser, height: int):
 def parser() -> argparse.ArgumentParser:
     "The `diffdrr` command's argument parser."
     fmt = lambda prog: argparse.HelpFormatter(prog, max_help_position=32, width=100)
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="diffdrr",
         formatter_class=fmt,
         description="Digitally reconstructed radiographs (DRRs) of CT scans: one view, or a dataset of random views.",
-        epilog="Lengths are in mm and angles in degrees (the seed's --seed-view takes radians). Run `diffdrr COMMAND --help` for a command's options.",
+        epilog="Lengths are in mm and angles in degrees (the seed's --seed-view takes radians). Run `diffdrr COMMAND --help` for a command's options. "
+               "Exit status: 0 done, 2 bad input (one line naming the option), 1 an unexpected error (--debug shows its traceback), 130 interrupted.",
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _debug_arg(p)
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
     r = sub.add_parser(
         "render", formatter_class=fmt, help="render one view to a .png, .npy or .tiff file",
@@ -61,7 +83,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--pose", nargs="+", metavar="P", help="camera-to-world pose in world mm: a .npy or text file holding a 4 x 4 matrix, or its 16 numbers row by row")
     v.add_argument("--carm", type=float, nargs=2, metavar=("PRIMARY", "SECONDARY"), help="C-arm angles in degrees: LAO (+) / RAO (-), CRA (+) / CAU (-), for a CT in the RAS+ patient frame; isocentre at the volume centre")
     r.add_argument("--sod", type=float, default=300.0, metavar="MM", help="source-to-isocentre distance for --carm and the default view, mm (default: %(default)s)")
-    r.add_argument("--out", required=True, metavar="FILE", help="output image: .png, .npy, .tif or .tiff")
+    r.add_argument("--out", required=True, metavar="FILE", help="output image: .png, .npy, .tif or .tiff (its folder is created if missing)")
+    _debug_arg(r)
 
     gen = sub.add_parser(
         "generate", formatter_class=fmt, help="render N random views into WebDataset tar shards (torchrun-ready)",
@@ -94,10 +117,14 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument("--batch-size", type=int, default=8, metavar="B", help="views rendered together (default: %(default)s)")
     o.add_argument("--dtype", choices=("float32", "float16"), default="float32", help="stored image type (default: %(default)s)")
     o.add_argument("--quiet", action="store_true", help="no progress bar or summary line")
+    _debug_arg(gen)
+    p.commands = {"render": r, "generate": gen}  # (main names the options in errors)
     return p
 
 # %% ../nbs/api/19_cli.ipynb #eb6ae6ba
 _SUFFIXES = (".png", ".npy", ".tif", ".tiff")
+_EXIT_ERROR, _EXIT_INPUT, _EXIT_INTERRUPTED = 1, 2, 130  # an unexpected failure; bad input; stopped by Ctrl-C
+_BYTES_PER_PIXEL = 160  # peak memory of one pixel of one view besides its image: its ray in float64 and float32, the kernels' per-ray state (measured: about 155)
 
 
 def _device(arg) -> torch.device:
@@ -108,9 +135,79 @@ def _device(arg) -> torch.device:
         device = torch.device(arg)
     except RuntimeError:
         raise ValueError(f"--device must be a torch device such as cpu, cuda or cuda:1; got {arg!r}") from None
-    if device.type == "cuda" and device.index is None:
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"--device must be cpu, cuda, cuda:N or mps; got {arg!r}")
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            why = f"this PyTorch {torch.__version__} is built without CUDA" if torch.version.cuda is None else "no CUDA GPU is visible"
+            raise ValueError(f"--device {arg}: CUDA is not available ({why}); use --device cpu")
+        if device.index is None:
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+        if device.index >= torch.cuda.device_count():
+            raise ValueError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s), cuda:0 .. cuda:{torch.cuda.device_count() - 1}")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"--device {arg}: MPS is not available on this machine; use --device cpu")
     return device
+
+
+def _check_detector(a):
+    "The detector's options: positive pixel counts, positive finite lengths."
+    for name in ("height", "width"):
+        v = getattr(a, name)
+        if v is not None and v < 1:
+            raise ValueError(f"--{name} must be a positive number of pixels; got {v}")
+    for name in ("delx", "dely", "sdd"):
+        v = getattr(a, name)
+        if v is not None and not (math.isfinite(v) and v > 0):
+            raise ValueError(f"--{name} must be a positive distance in mm; got {v}")
+
+
+def _available_memory(device: torch.device):  # bytes, or None where unknown
+    "What a render on `device` can still allocate: the GPU's free memory, or the system's available memory (within a container's limit)."
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    have = None
+    try:
+        with open("/proc/meminfo") as f:
+            have = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        try:
+            have = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, OSError, ValueError):
+            pass
+    try:  # a container's memory limit (cgroup v2): the limit less what is in use, not counting reclaimable page cache
+        cg = Path("/sys/fs/cgroup")
+        limit = (cg / "memory.max").read_text().strip()
+        if limit != "max":
+            stat = dict(line.split() for line in (cg / "memory.stat").read_text().splitlines())
+            room = int(limit) - int((cg / "memory.current").read_text()) + int(stat.get("inactive_file", 0))
+            have = room if have is None else min(have, room)
+    except (OSError, ValueError):
+        pass
+    return have
+
+
+def _size(n: int) -> str:
+    "A number of bytes in decimal units: 164.0 TB."
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+
+
+def _check_memory(a, device: torch.device, views: int = 1, stored: int = 0, itemsize: int = 4):
+    "Refuse, before anything is allocated, a render that cannot fit in memory: `views` rendered together, `stored` images kept (a shard)."
+    H, W = a.height, a.width or a.height
+    C = 1 + len(a.structures) if a.structures else (2 if a.labels else 1)  # at least: the label ids are known once the map is read
+    need = H * W * (views * (_BYTES_PER_PIXEL + 4 * C) + stored * C * itemsize)
+    have = _available_memory(device)
+    if have is not None and need > have:
+        what, smaller = ("one view", "--height or --width") if a.command == "render" else (
+            f"a batch of {views} views and a shard of {stored}", "--height, --width, --batch-size or --shard-size")
+        what += f" ({C} channels)" if C > 1 else ""
+        where = str(device) if device.type == "cuda" else "this machine"
+        raise ValueError(f"--height {H} x --width {W}: {what} would need about {_size(need)} ({need} bytes) of memory, and "
+                         f"{where} has {_size(have)} available; choose a smaller {smaller}")
 
 
 def _read_pose(values) -> torch.Tensor:  # (1, 4, 4) float64
@@ -133,6 +230,22 @@ def _read_pose(values) -> torch.Tensor:  # (1, 4, 4) float64
     if m.size != 16:
         raise ValueError(f"--pose must hold a 4 x 4 matrix (16 numbers); got {m.size}")
     return torch.from_numpy(m.reshape(1, 4, 4).copy())
+
+
+def _load(a) -> tuple:
+    "`load_ct` of the CT and --labels, with a failure of the file system (permissions, I/O) reported as bad input."
+    try:
+        return load_ct(a.ct, a.labels, hu=a.hu)
+    except OSError as e:
+        name = "--labels" if a.labels and str(e.filename or "").startswith(str(a.labels)) else "CT"
+        raise ValueError(f"{name} could not be read: {e.strerror or e}" + (f" ({e.filename})" if e.filename else "")) from None
+
+
+def _write_error(out, e: OSError, resume: bool = False) -> str:
+    "One line for an OSError while writing the output `out` (a full disk, a read-only file system, ...)."
+    why = "no space left on the device" if e.errno == errno.ENOSPC else (e.strerror or str(e))
+    line = f"--out {str(out)!r}: {why}" + (f" while writing {str(e.filename)!r}" if e.filename else "")
+    return line + ("; make room and run the same command again: it keeps the finished shards and renders the rest" if resume else "")
 
 
 def _save_image(img: np.ndarray, out: Path):
@@ -165,11 +278,13 @@ def _render(a) -> str:
     if out.is_dir():
         raise ValueError(f"--out must be a file name; got {a.out!r}, which is a folder")
     check_out(out.parent, "--out's folder", dataset=False)
-    for name in ("sdd", "sod"):
-        if not getattr(a, name) > 0:
-            raise ValueError(f"--{name} must be a positive distance in mm; got {getattr(a, name)}")
+    _check_detector(a)
+    if not (math.isfinite(a.sod) and a.sod > 0):
+        raise ValueError(f"--sod must be a positive distance in mm; got {a.sod}")
+    device = _device(a.device)
+    _check_memory(a, device)
     pose = _read_pose(a.pose) if a.pose else None
-    volume, labels = load_ct(a.ct, a.labels, hu=a.hu)
+    volume, labels = _load(a)
     if a.seed_view and not a.seed_view[0] > 0:
         raise ValueError(f"--seed-view's SDR must be a positive distance in mm; got {a.seed_view[0]}")
     sdd = 2 * a.seed_view[0] if a.seed_view else a.sdd
@@ -179,7 +294,7 @@ def _render(a) -> str:
     centre = SEED_AP if str(a.ct) == "example" else RAS_AP
     views = Views(
         volume, PoseDistribution(theta=0, phi=0, gamma=0, sod=sod, sdd=sdd, center=centre), a.height, a.width, a.delx, a.dely,
-        labels=labels, structures=a.structures, renderer=a.renderer, backend=a.backend, device=_device(a.device),
+        labels=labels, structures=a.structures, renderer=a.renderer, backend=a.backend, device=device,
     )
     drr = views.drr
     if a.seed_view:
@@ -194,7 +309,11 @@ def _render(a) -> str:
         pose = views.poses([0])
     with torch.no_grad():
         img = drr(pose.to(drr.volume.device), structures=views.structures)
-    _save_image(img[0].cpu().numpy(), out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)  # --out's folder is created if missing, as generate's --out is
+        _save_image(img[0].cpu().numpy(), out)
+    except OSError as e:
+        raise ValueError(_write_error(out, e)) from None
     return f"wrote {out} ({img.shape[1]} x {img.shape[2]} x {img.shape[3]}, channels x rows x columns)"
 
 
@@ -223,9 +342,11 @@ def _generate(a) -> str:
     for name in ("n", "shard_size", "batch_size"):
         if getattr(a, name) < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be a positive integer; got {getattr(a, name)}")
+    _check_detector(a)
     check_out(a.out, "--out")
     device = _device(a.device)
-    volume, labels = load_ct(a.ct, a.labels, hu=a.hu)
+    _check_memory(a, device, views=min(a.batch_size, a.n), stored=min(a.shard_size, a.n), itemsize=np.dtype(a.dtype).itemsize)
+    volume, labels = _load(a)
     _share_cores()
     started = False
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
@@ -238,7 +359,10 @@ def _generate(a) -> str:
             volume, dist, a.height, a.width, a.delx, a.dely, seed=a.seed, labels=labels, structures=a.structures,
             renderer=a.renderer, backend=a.backend, device=device,
         )
-        s = generate(views, a.n, a.out, a.shard_size, a.batch_size, a.dtype, progress=not a.quiet)
+        try:
+            s = generate(views, a.n, a.out, a.shard_size, a.batch_size, a.dtype, progress=not a.quiet)
+        except OSError as e:
+            raise ValueError(_write_error(a.out, e, resume=True)) from None
     finally:
         if started:
             torch.distributed.destroy_process_group()
@@ -251,17 +375,62 @@ def _generate(a) -> str:
     )
 
 
+_CARM_AND_SEED = {  # the library's names for the parts of --carm and --seed-view, as render's errors call them
+    "primary_angle": "--carm's PRIMARY", "secondary_angle": "--carm's SECONDARY", "sdr": "--seed-view's SDR",
+    "theta": "--seed-view's THETA", "phi": "--seed-view's PHI", "gamma": "--seed-view's GAMMA",
+    "bx": "--seed-view's BX", "by": "--seed-view's BY", "bz": "--seed-view's BZ",
+}
+
+
+def _with_option(message: str, options) -> str:
+    "A library error 'name must ...' as the command line says it: '--name must ...' for one of the command's `options`, 'CT' for ct."
+    m = re.match(r"([a-z_]+)(\[\d+\])? ", message)
+    if not m:
+        return message
+    name = m.group(1)
+    option = "--" + name.replace("_", "-")
+    new = "CT" if name == "ct" else option if option in options else _CARM_AND_SEED.get(name)
+    return message if new is None else new + message[len(name) :]
+
+
+def _out_of_memory(e: Exception) -> bool:
+    "Whether `e` is an allocation failure (of the CPU or a GPU)."
+    return isinstance(e, (MemoryError, torch.OutOfMemoryError)) or (isinstance(e, RuntimeError) and "can't allocate memory" in str(e))
+
+
 def main(
     argv=None,  # arguments (default: sys.argv[1:])
-) -> int:  # exit status: 0, or 2 for bad input
-    "The `diffdrr` console script."
+) -> int:  # exit status: 0 done; 2 bad input; 1 an unexpected error; 130 stopped by Ctrl-C
+    "The `diffdrr` console script: any failure is one line on standard error (with --debug or DIFFDRR_DEBUG=1, Python's traceback)."
     p = parser()
-    a = p.parse_args(argv)
     try:
-        msg = _render(a) if a.command == "render" else _generate(a)
-    except (ValueError, TypeError) as e:
-        print(f"diffdrr {a.command}: error: {e}", file=sys.stderr)
-        return 2
+        a = p.parse_args(argv)
+    except SystemExit as e:  # --help, --version, or a usage error (which the parser printed as one line)
+        return e.code
+    debug = getattr(a, "debug", False) or os.environ.get(_DEBUG_ENV, "0") not in ("", "0")
+    say = lambda kind, text: print(f"diffdrr {a.command}: {kind}: {' '.join(str(text).split())}", file=sys.stderr)
+    with warnings.catch_warnings():
+        if not debug:  # a warning is one line too, without the source line that raised it
+            warnings.showwarning = lambda message, *args, **kwargs: say("warning", message)
+        try:
+            msg = _render(a) if a.command == "render" else _generate(a)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            say("interrupted", "stopped" + ("; run the same command again to render the missing shards" if a.command == "generate" else ""))
+            return _EXIT_INTERRUPTED
+        except Exception as e:
+            if debug:
+                raise
+            if isinstance(e, (ValueError, TypeError)):
+                say("error", _with_option(str(e), p.commands[a.command]._option_string_actions))
+                return _EXIT_INPUT
+            if _out_of_memory(e):
+                smaller = "--height or --width" if a.command == "render" else "--height, --width or --batch-size"
+                say("error", f"--height {a.height} x --width {a.width or a.height}: out of memory while rendering; choose a smaller {smaller}")
+                return _EXIT_INPUT
+            say("internal error", f"{type(e).__name__}: {e} (diffdrr {__version__}; run again with --debug, or {_DEBUG_ENV}=1, for the traceback)")
+            return _EXIT_ERROR
     if msg:
         print(msg)
     return 0

@@ -370,15 +370,15 @@ def generate(
     n_shards = -(-n // shard_size)
     mine = [k for k in range(rank, n_shards, world) if not (out / SHARD.format(k)).exists()]
     count = lambda k: min((k + 1) * shard_size, n) - k * shard_size
+    bar = None
+    if progress and rank == 0:  # shown from the start, before the kernels load (or compile, on a first run)
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=sum(count(k) for k in mine), unit="view", desc=f"rank 0 of {world}")
     if mine:  # load or compile the kernels before the clock starts
         views.render([mine[0] * shard_size])
     total = _sum(sum(count(k) for k in mine), device)
     stop = int(os.environ.get(_STOP_ENV, "0"))
-    bar = None
-    if progress and rank == 0:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=sum(count(k) for k in mine), unit="view", desc=f"rank 0 of {world}")
     t0, c0 = time.perf_counter(), time.process_time()
     np_dtype = np.dtype(image_dtype)
     for done, k in enumerate(mine):

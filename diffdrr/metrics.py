@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['SIMILARITIES', 'check_images', 'normalized_cross_correlation', 'patch_ncc', 'multiscale_ncc', 'gaussian_blur',
-           'sobel', 'gradient_ncc', 'masked_ncc', 'mutual_information', 'geodesic_angle', 'translation_distance',
-           'se3_log_distance', 'mtre', 'grid_points', 'mean_projection_distance']
+           'sobel', 'gradient_ncc', 'masked_ncc', 'local_ncc', 'highpass_ncc', 'gradient_correlation',
+           'mutual_information', 'geodesic_angle', 'translation_distance', 'se3_log_distance', 'mtre', 'grid_points',
+           'mean_projection_distance']
 
 # %% ../nbs/api/14_metrics.ipynb #84b4a7f5
 import math
@@ -33,127 +34,7 @@ def check_images(
     dtype = torch.promote_types(x.dtype, y.dtype)
     return x.to(dtype), y.to(dtype)
 
-# %% ../nbs/api/14_metrics.ipynb #9644ae2b
-def _ncc(x: Tensor, y: Tensor, dim, eps: float) -> Tensor:
-    "NCC over the dimensions `dim` (no checks)."
-    xc = x - x.mean(dim, keepdim=True)
-    yc = y - y.mean(dim, keepdim=True)
-    cov = (xc * yc).mean(dim)
-    return cov / (torch.sqrt(xc.square().mean(dim) + eps) * torch.sqrt(yc.square().mean(dim) + eps))
-
-
-def normalized_cross_correlation(
-    x: Tensor,  # (B, C, H, W) image
-    y: Tensor,  # (B, C, H, W) image
-    eps: float = 1e-10,  # added to each variance (value^2): a constant image gets NCC 0, not NaN
-) -> Tensor:  # (B,) NCC in [-1, 1]
-    "Zero-normalized cross-correlation of each pair of images."
-    x, y = check_images(x, y)
-    return _ncc(x, y, (1, 2, 3), eps)
-
-# %% ../nbs/api/14_metrics.ipynb #0682b529
-def _check_patch(patch_size, stride, H: int, W: int) -> tuple:
-    patch_size = check_positive_int(patch_size, "patch_size", unit="pixels")
-    stride = check_positive_int(stride, "stride", unit="pixels")
-    if patch_size > min(H, W):
-        raise ValueError(f"patch_size must be at most the image size min(H, W) = {min(H, W)}; got {patch_size}")
-    return patch_size, stride
-
-
-def patch_ncc(
-    x: Tensor,  # (B, C, H, W) image
-    y: Tensor,  # (B, C, H, W) image
-    patch_size: int = 13,  # side of a square patch, pixels
-    stride: int = None,  # step between patches, pixels (defaults to patch_size: tiles)
-    eps: float = 1e-10,  # added to each patch variance
-) -> Tensor:  # (B,) mean patch NCC in [-1, 1]
-    "Mean over square patches of the NCC of each patch pair."
-    x, y = check_images(x, y)
-    B, C, H, W = x.shape
-    patch_size, stride = _check_patch(patch_size, patch_size if stride is None else stride, H, W)
-    px = F.unfold(x, patch_size, stride=stride)  # (B, C p^2, L)
-    py = F.unfold(y, patch_size, stride=stride)
-    return _ncc(px, py, 1, eps).mean(-1)
-
-
-def multiscale_ncc(
-    x: Tensor,  # (B, C, H, W) image
-    y: Tensor,  # (B, C, H, W) image
-    patch_sizes: tuple = (None, 13),  # patch sides in pixels; None is the whole image (global NCC)
-    weights: tuple = None,  # one weight per patch size, normalized to sum 1 (default: equal)
-    eps: float = 1e-10,  # added to each variance
-) -> Tensor:  # (B,) weighted mean NCC in [-1, 1]
-    "Weighted mean of global and patch-wise NCC."
-    x, y = check_images(x, y)
-    patch_sizes = tuple(patch_sizes)
-    if len(patch_sizes) == 0:
-        raise ValueError("patch_sizes must hold at least one patch size (an int, or None for global NCC); got an empty sequence")
-    weights = [1.0] * len(patch_sizes) if weights is None else [float(w) for w in weights]
-    if len(weights) != len(patch_sizes) or any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
-        raise ValueError(
-            f"weights must be {len(patch_sizes)} non-negative finite numbers, one per patch size, not all 0; got {weights}"
-        )
-    total = sum(weights)
-    out = 0
-    for p, w in zip(patch_sizes, weights):
-        v = _ncc(x, y, (1, 2, 3), eps) if p is None else patch_ncc(x, y, p, eps=eps)
-        out = out + (w / total) * v
-    return out
-
-# %% ../nbs/api/14_metrics.ipynb #d5d55930
-def _check_sigma(sigma) -> float:
-    return check_positive(sigma, "sigma", allow_zero=True, unit="pixels")
-
-
-def gaussian_blur(
-    x: Tensor,  # (B, C, H, W) image
-    sigma: float = 1.0,  # standard deviation in pixels; 0 returns x unchanged
-) -> Tensor:  # (B, C, H, W) smoothed image
-    "Separable Gaussian smoothing with a normalized kernel of radius ceil(3 sigma) and replicated borders."
-    x = check_image(x, "x")
-    sigma = _check_sigma(sigma)
-    if sigma == 0:
-        return x
-    r = max(1, math.ceil(3 * sigma))
-    t = torch.arange(-r, r + 1, dtype=x.dtype, device=x.device)
-    k = torch.exp(-0.5 * (t / sigma) ** 2)
-    k = k / k.sum()
-    B, C, H, W = x.shape
-    y = x.reshape(B * C, 1, H, W)
-    y = F.conv2d(F.pad(y, (r, r, 0, 0), mode="replicate"), k.reshape(1, 1, 1, -1))  # along columns
-    y = F.conv2d(F.pad(y, (0, 0, r, r), mode="replicate"), k.reshape(1, 1, -1, 1))  # along rows
-    return y.reshape(B, C, H, W)
-
-
-def sobel(
-    x: Tensor,  # (B, C, H, W) image
-) -> tuple:  # (gx, gy), each (B, C, H, W): derivative per pixel along columns (j) and rows (i)
-    "Sobel gradients, scaled so that a ramp of slope a has gradient a."
-    x = check_image(x, "x")
-    kx = x.new_tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
-    k = torch.stack([kx, kx.T])[:, None]  # (2, 1, 3, 3)
-    B, C, H, W = x.shape
-    g = F.conv2d(F.pad(x.reshape(B * C, 1, H, W), (1, 1, 1, 1), mode="replicate"), k)
-    g = g.reshape(B, C, 2, H, W)
-    return g[:, :, 0], g[:, :, 1]
-
-
-def gradient_ncc(
-    x: Tensor,  # (B, C, H, W) image
-    y: Tensor,  # (B, C, H, W) image
-    sigma: float = 1.0,  # Gaussian smoothing before the Sobel operator, pixels (0: none)
-    patch_size: int = None,  # None: global NCC of the gradients; an int: patch-wise NCC
-    eps: float = 1e-10,  # added to each variance
-) -> Tensor:  # (B,) in [-1, 1]
-    "Mean NCC of the Sobel gradients of Gaussian-smoothed images."
-    x, y = check_images(x, y)
-    gx, gy = sobel(gaussian_blur(x, sigma))
-    hx, hy = sobel(gaussian_blur(y, sigma))
-    if patch_size is None:
-        return 0.5 * (_ncc(gx, hx, (1, 2, 3), eps) + _ncc(gy, hy, (1, 2, 3), eps))
-    return 0.5 * (patch_ncc(gx, hx, patch_size, eps=eps) + patch_ncc(gy, hy, patch_size, eps=eps))
-
-# %% ../nbs/api/14_metrics.ipynb #456b5db8
+# %% ../nbs/api/14_metrics.ipynb #02f5fd62
 def _check_mask(mask, like: Tensor) -> Tensor:
     "A weight map `(B or 1, 1, H, W)` for images `like` `(B, C, H, W)`, as like's dtype, expanded to `(B, 1, H, W)`."
     if not isinstance(mask, Tensor):
@@ -169,18 +50,187 @@ def _check_mask(mask, like: Tensor) -> Tensor:
     return m.expand(B, 1, H, W)
 
 
-def _weighted_ncc(x: Tensor, y: Tensor, w: Tensor, eps: float) -> Tensor:
-    "NCC over (C, H, W) with pixel weights w `(B, 1, H, W)` (no checks)."
+def _weighted_ncc(x: Tensor, y: Tensor, w: Tensor, eps: float, dim=(1, 2, 3)) -> Tensor:
+    "NCC over the dimensions `dim` with weights w broadcastable to x (no checks); a group of total weight 0 gives 0."
     w = w.expand_as(x)
-    total = w.sum((1, 2, 3), keepdim=True)
-    mx, my = (w * x).sum((1, 2, 3), keepdim=True) / total, (w * y).sum((1, 2, 3), keepdim=True) / total
-    xc, yc = x - mx, y - my
-    tot = total[:, 0, 0, 0]
-    cov = (w * xc * yc).sum((1, 2, 3)) / tot
-    vx, vy = (w * xc.square()).sum((1, 2, 3)) / tot, (w * yc.square()).sum((1, 2, 3)) / tot
-    return cov / (torch.sqrt(vx + eps) * torch.sqrt(vy + eps))
+    total = w.sum(dim, keepdim=True)
+    total = torch.where(total > 0, total, torch.ones_like(total))  # no 0 / 0 (its NCC is then 0)
+    xc = x - (w * x).sum(dim, keepdim=True) / total
+    yc = y - (w * y).sum(dim, keepdim=True) / total
+    cov = (w * xc * yc).sum(dim, keepdim=True) / total
+    vx, vy = (w * xc.square()).sum(dim, keepdim=True) / total, (w * yc.square()).sum(dim, keepdim=True) / total
+    return (cov / (torch.sqrt(vx + eps) * torch.sqrt(vy + eps))).squeeze(dim)
 
 
+def _erode_mask(w: Tensor, r: int, why: str) -> Tensor:
+    "Weights `(B, 1, H, W)` eroded by `r` pixels: each takes the minimum over its (2r+1)-square, pixels beyond the image not counting."
+    w = -F.max_pool2d(-w, 2 * r + 1, stride=1, padding=r)  # max_pool2d pads with -inf: the border does not erode
+    if (w.flatten(1).sum(1) <= 0).any():
+        raise ValueError(f"mask must keep some pixels after erosion by {r} pixel{'s' if r != 1 else ''} ({why}); an item's mask is too small")
+    return w
+
+# %% ../nbs/api/14_metrics.ipynb #9644ae2b
+def _ncc(x: Tensor, y: Tensor, dim, eps: float) -> Tensor:
+    "NCC over the dimensions `dim` (no checks)."
+    xc = x - x.mean(dim, keepdim=True)
+    yc = y - y.mean(dim, keepdim=True)
+    cov = (xc * yc).mean(dim)
+    return cov / (torch.sqrt(xc.square().mean(dim) + eps) * torch.sqrt(yc.square().mean(dim) + eps))
+
+
+def normalized_cross_correlation(
+    x: Tensor,  # (B, C, H, W) image
+    y: Tensor,  # (B, C, H, W) image
+    eps: float = 1e-10,  # added to each variance (value^2): a constant image gets NCC 0, not NaN
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1]; None weighs every pixel 1
+) -> Tensor:  # (B,) NCC in [-1, 1]
+    "Zero-normalized cross-correlation of each pair of images."
+    x, y = check_images(x, y)
+    if mask is None:
+        return _ncc(x, y, (1, 2, 3), eps)
+    return _weighted_ncc(x, y, _check_mask(mask, x), eps)
+
+# %% ../nbs/api/14_metrics.ipynb #0682b529
+def _check_patch(patch_size, stride, H: int, W: int) -> tuple:
+    patch_size = check_positive_int(patch_size, "patch_size", unit="pixels")
+    stride = check_positive_int(stride, "stride", unit="pixels")
+    if patch_size > min(H, W):
+        raise ValueError(f"patch_size must be at most the image size min(H, W) = {min(H, W)}; got {patch_size}")
+    return patch_size, stride
+
+
+def _check_coverage(min_coverage) -> float:
+    v = check_positive(min_coverage, "min_coverage")
+    if v > 1:
+        raise ValueError(f"min_coverage must be a fraction of the patch area in (0, 1]; got {min_coverage!r}")
+    return v
+
+
+def patch_ncc(
+    x: Tensor,  # (B, C, H, W) image
+    y: Tensor,  # (B, C, H, W) image
+    patch_size: int = 13,  # side of a square patch, pixels
+    stride: int = None,  # step between patches, pixels (defaults to patch_size: tiles)
+    eps: float = 1e-10,  # added to each patch variance
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1]; None weighs every pixel 1
+    min_coverage: float = 0.5,  # with a mask: leave out patches whose total weight is below this fraction of the patch area
+) -> Tensor:  # (B,) mean patch NCC in [-1, 1]
+    "Mean over square patches of the NCC of each patch pair; with a mask, weighted NCCs and a mean weighted by each patch's mask."
+    x, y = check_images(x, y)
+    B, C, H, W = x.shape
+    patch_size, stride = _check_patch(patch_size, patch_size if stride is None else stride, H, W)
+    min_coverage = _check_coverage(min_coverage)
+    px = F.unfold(x, patch_size, stride=stride)  # (B, C p^2, L)
+    py = F.unfold(y, patch_size, stride=stride)
+    if mask is None:
+        return _ncc(px, py, 1, eps).mean(-1)
+    w = _check_mask(mask, x)
+    pw = F.unfold(w.expand(B, C, H, W), patch_size, stride=stride)  # (B, C p^2, L): each value's weight
+    mass = F.unfold(w, patch_size, stride=stride).sum(1)  # (B, L): each patch's total weight, pixels
+    mass = torch.where(mass >= min_coverage * patch_size**2, mass, torch.zeros_like(mass))  # too little field: left out
+    if (mass.sum(1) <= 0).any():
+        raise ValueError(
+            f"mask must cover at least min_coverage={min_coverage} of some {patch_size} x {patch_size} patch of every item; an item's mask covers none"
+        )
+    return (mass * _weighted_ncc(px, py, pw, eps, 1)).sum(-1) / mass.sum(-1)
+
+
+def multiscale_ncc(
+    x: Tensor,  # (B, C, H, W) image
+    y: Tensor,  # (B, C, H, W) image
+    patch_sizes: tuple = (None, 13),  # patch sides in pixels; None is the whole image (global NCC)
+    weights: tuple = None,  # one weight per patch size, normalized to sum 1 (default: equal)
+    eps: float = 1e-10,  # added to each variance
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1]; None weighs every pixel 1
+    min_coverage: float = 0.5,  # with a mask: patch_ncc's least covered fraction of a patch
+) -> Tensor:  # (B,) weighted mean NCC in [-1, 1]
+    "Weighted mean of global and patch-wise NCC."
+    x, y = check_images(x, y)
+    patch_sizes = tuple(patch_sizes)
+    if len(patch_sizes) == 0:
+        raise ValueError("patch_sizes must hold at least one patch size (an int, or None for global NCC); got an empty sequence")
+    weights = [1.0] * len(patch_sizes) if weights is None else [float(w) for w in weights]
+    if len(weights) != len(patch_sizes) or any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
+        raise ValueError(
+            f"weights must be {len(patch_sizes)} non-negative finite numbers, one per patch size, not all 0; got {weights}"
+        )
+    w = None if mask is None else _check_mask(mask, x)
+    total = sum(weights)
+    out = 0
+    for p, wt in zip(patch_sizes, weights):
+        if p is None:
+            v = _ncc(x, y, (1, 2, 3), eps) if w is None else _weighted_ncc(x, y, w, eps)
+        else:
+            v = patch_ncc(x, y, p, eps=eps, mask=w, min_coverage=min_coverage)
+        out = out + (wt / total) * v
+    return out
+
+# %% ../nbs/api/14_metrics.ipynb #d5d55930
+def _check_sigma(sigma) -> float:
+    return check_positive(sigma, "sigma", allow_zero=True, unit="pixels")
+
+
+def _blur(x: Tensor, sigma: float) -> Tensor:
+    "Gaussian smoothing of `(B, C, H, W)` with sigma > 0 pixels (no checks): `gaussian_blur`'s kernel and borders."
+    r = max(1, math.ceil(3 * sigma))
+    t = torch.arange(-r, r + 1, dtype=x.dtype, device=x.device)
+    k = torch.exp(-0.5 * (t / sigma) ** 2)
+    k = k / k.sum()
+    B, C, H, W = x.shape
+    y = x.reshape(B * C, 1, H, W)
+    y = F.conv2d(F.pad(y, (r, r, 0, 0), mode="replicate"), k.reshape(1, 1, 1, -1))  # along columns
+    y = F.conv2d(F.pad(y, (0, 0, r, r), mode="replicate"), k.reshape(1, 1, -1, 1))  # along rows
+    return y.reshape(B, C, H, W)
+
+
+def gaussian_blur(
+    x: Tensor,  # (B, C, H, W) image
+    sigma: float = 1.0,  # standard deviation in pixels; 0 returns x unchanged
+) -> Tensor:  # (B, C, H, W) smoothed image
+    "Separable Gaussian smoothing with a normalized kernel of radius ceil(3 sigma) and replicated borders."
+    x = check_image(x, "x")
+    sigma = _check_sigma(sigma)
+    return x if sigma == 0 else _blur(x, sigma)
+
+
+def sobel(
+    x: Tensor,  # (B, C, H, W) image
+) -> tuple:  # (gx, gy), each (B, C, H, W): derivative per pixel along columns (j) and rows (i)
+    "Sobel gradients, scaled so that a ramp of slope a has gradient a."
+    x = check_image(x, "x")
+    kx = x.new_tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 8
+    k = torch.stack([kx, kx.T])[:, None]  # (2, 1, 3, 3)
+    B, C, H, W = x.shape
+    g = F.conv2d(F.pad(x.reshape(B * C, 1, H, W), (1, 1, 1, 1), mode="replicate"), k)
+    g = g.reshape(B, C, 2, H, W)
+    return g[:, :, 0], g[:, :, 1]
+
+
+def _gradient_mask(w: Tensor, sigma: float, why: str) -> Tensor:
+    "The mask eroded by the reach of Gaussian smoothing (sigma pixels) followed by the Sobel operator."
+    return _erode_mask(w, max(1, math.ceil(3 * sigma)) + 1, why)
+
+
+def gradient_ncc(
+    x: Tensor,  # (B, C, H, W) image
+    y: Tensor,  # (B, C, H, W) image
+    sigma: float = 1.0,  # Gaussian smoothing before the Sobel operator, pixels (0: none)
+    patch_size: int = None,  # None: global NCC of the gradients; an int: patch-wise NCC
+    eps: float = 1e-10,  # added to each variance
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1], eroded by the filters' reach; None weighs every pixel 1
+) -> Tensor:  # (B,) in [-1, 1]
+    "Mean NCC of the Sobel gradients of Gaussian-smoothed images."
+    x, y = check_images(x, y)
+    w = None if mask is None else _gradient_mask(_check_mask(mask, x), _check_sigma(sigma), f"gradient_ncc with sigma={sigma}")
+    gx, gy = sobel(gaussian_blur(x, sigma))
+    hx, hy = sobel(gaussian_blur(y, sigma))
+    if patch_size is None:
+        if w is None:
+            return 0.5 * (_ncc(gx, hx, (1, 2, 3), eps) + _ncc(gy, hy, (1, 2, 3), eps))
+        return 0.5 * (_weighted_ncc(gx, hx, w, eps) + _weighted_ncc(gy, hy, w, eps))
+    return 0.5 * (patch_ncc(gx, hx, patch_size, eps=eps, mask=w) + patch_ncc(gy, hy, patch_size, eps=eps, mask=w))
+
+# %% ../nbs/api/14_metrics.ipynb #456b5db8
 def masked_ncc(
     x: Tensor,  # (B, C, H, W) image
     y: Tensor,  # (B, C, H, W) image
@@ -197,17 +247,94 @@ def masked_ncc(
     gx, gy = sobel(gaussian_blur(x, sigma))
     hx, hy = sobel(gaussian_blur(y, sigma))
     if mask is not None:  # leave out the gradients the mask's own edge makes: erode it by the filters' reach
-        r = max(1, math.ceil(3 * _check_sigma(sigma))) + 1
-        w = -F.max_pool2d(-w, 2 * r + 1, stride=1, padding=r)
-        if (w.flatten(1).sum(1) <= 0).any():
-            raise ValueError(f"mask must keep some pixels after erosion by {r} pixels (gradient=True with sigma={sigma}); an item's mask is too small")
+        w = _gradient_mask(w, _check_sigma(sigma), f"gradient=True with sigma={sigma}")
+    return 0.5 * (_weighted_ncc(gx, hx, w, eps) + _weighted_ncc(gy, hy, w, eps))
+
+# %% ../nbs/api/14_metrics.ipynb #b054a631
+def _standardize(x: Tensor, w: Tensor) -> Tensor:
+    "x minus its weighted mean over (C, H, W), over its weighted standard deviation (1e-10 added to the variance)."
+    w = w.expand_as(x)
+    total = w.sum((1, 2, 3), keepdim=True)
+    xc = x - (w * x).sum((1, 2, 3), keepdim=True) / total
+    return xc / torch.sqrt((w * xc.square()).sum((1, 2, 3), keepdim=True) / total + 1e-10)
+
+
+def _window(w: Tensor, sigma: float) -> Tensor:
+    "G * w `(B, 1, H, W)`, the denominator of a normalized convolution, 1 where no weight reaches (pixels of weight 0)."
+    s = _blur(w, sigma)
+    return torch.where(s > 0, s, torch.ones_like(s))
+
+
+def local_ncc(
+    x: Tensor,  # (B, C, H, W) image
+    y: Tensor,  # (B, C, H, W) image
+    sigma: float = 4.0,  # standard deviation of the Gaussian window, pixels
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1]; None weighs every pixel 1
+    eps: float = 1e-4,  # added to each local variance, as a fraction of the image's global (weighted) variance
+) -> Tensor:  # (B,) mean local NCC in [-1, 1]
+    "Gaussian-windowed local NCC (ANTs' CC): local moments by normalized convolution, averaged with the mask weights."
+    x, y = check_images(x, y)
+    sigma = check_positive(sigma, "sigma", unit="pixels")
+    eps = check_positive(eps, "eps")
+    B, C, H, W = x.shape
+    w = x.new_ones(B, 1, H, W) if mask is None else _check_mask(mask, x)
+    x, y = _standardize(x, w), _standardize(y, w)
+    # local moments by normalized convolution, G * (w f) / G * w, for f = x, y, x^2, y^2, x y
+    m = _blur(w * torch.cat([x, y, x * x, y * y, x * y], 1), sigma) / _window(w, sigma)
+    mx, my, mxx, myy, mxy = m.split(C, 1)
+    vx, vy = (mxx - mx * mx).clamp_min(0), (myy - my * my).clamp_min(0)  # clamp: rounding below 0
+    rho = (mxy - mx * my) / (torch.sqrt(vx + eps) * torch.sqrt(vy + eps))  # (B, C, H, W) local NCC
+    w = w.expand_as(rho)
+    return (w * rho).sum((1, 2, 3)) / w.sum((1, 2, 3))
+
+# %% ../nbs/api/14_metrics.ipynb #ac9ee10b
+def highpass_ncc(
+    x: Tensor,  # (B, C, H, W) image
+    y: Tensor,  # (B, C, H, W) image
+    sigma: float = None,  # standard deviation of the Gaussian local mean, pixels; None: H / 16, at least 1
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1]; None weighs every pixel 1
+    eps: float = 1e-10,  # added to each residual variance (value^2)
+) -> Tensor:  # (B,) NCC of the residuals in [-1, 1]
+    "NCC of the two images minus their Gaussian local means inside the field (a high-pass filter)."
+    x, y = check_images(x, y)
+    B, C, H, W = x.shape
+    sigma = max(1.0, H / 16) if sigma is None else check_positive(sigma, "sigma", unit="pixels")
+    if mask is None:
+        r = torch.cat([x, y], 1)
+        rx, ry = (r - _blur(r, sigma)).split(C, 1)
+        return _ncc(rx, ry, (1, 2, 3), eps)
+    w = _check_mask(mask, x)
+    r = torch.cat([x, y], 1)
+    rx, ry = (r - _blur(w * r, sigma) / _window(w, sigma)).split(C, 1)  # minus the local mean inside the field
+    return _weighted_ncc(rx, ry, w, eps)
+
+# %% ../nbs/api/14_metrics.ipynb #80a2ef49
+def gradient_correlation(
+    x: Tensor,  # (B, C, H, W) image
+    y: Tensor,  # (B, C, H, W) image
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1], eroded by 1 pixel; None weighs every pixel 1
+    eps: float = 1e-10,  # added to each gradient variance
+) -> Tensor:  # (B,) in [-1, 1]
+    "Gradient correlation (Penney et al. 1998): the mean NCC of the horizontal and vertical Sobel gradient images."
+    x, y = check_images(x, y)
+    gx, gy = sobel(x)
+    hx, hy = sobel(y)
+    if mask is None:
+        return 0.5 * (_ncc(gx, hx, (1, 2, 3), eps) + _ncc(gy, hy, (1, 2, 3), eps))
+    w = _erode_mask(_check_mask(mask, x), 1, "the Sobel operator's reach")
     return 0.5 * (_weighted_ncc(gx, hx, w, eps) + _weighted_ncc(gy, hy, w, eps))
 
 # %% ../nbs/api/14_metrics.ipynb #69a5d75b
-def _parzen(x: Tensor, bins: int, sigma: float) -> Tensor:
-    "Parzen weights `(B, n, bins)` of each image's values rescaled to [0, 1], each row summing to 1."
+def _parzen(x: Tensor, bins: int, sigma: float, keep: Tensor = None) -> Tensor:
+    "Parzen weights `(B, n, bins)` of each image's values rescaled to [0, 1] by the min and max over `keep` (all), rows summing to 1."
     v = x.flatten(1)
-    lo, hi = v.amin(1, keepdim=True), v.amax(1, keepdim=True)
+    if keep is None:
+        lo, hi = v.amin(1, keepdim=True), v.amax(1, keepdim=True)
+    else:
+        keep = keep.flatten(1)
+        lo = torch.where(keep, v, torch.full_like(v, math.inf)).amin(1, keepdim=True)
+        hi = torch.where(keep, v, torch.full_like(v, -math.inf)).amax(1, keepdim=True)
+        v = torch.where(keep, v, lo)  # pixels left out: any finite value (their weight is 0)
     v = (v - lo) / (hi - lo).clamp_min(torch.finfo(v.dtype).tiny)
     centres = torch.linspace(0, 1, bins, dtype=v.dtype, device=v.device)
     logits = -0.5 * ((v[..., None] - centres) * ((bins - 1) / sigma)) ** 2
@@ -219,6 +346,7 @@ def mutual_information(
     y: Tensor,  # (B, C, H, W) image
     bins: int = 32,  # histogram bins K per image
     sigma: float = 0.5,  # Parzen window standard deviation, in units of the bin spacing 1/(K-1)
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1]; None weighs every pixel 1
 ) -> Tensor:  # (B,) mutual information in nats, in [0, log(bins)]
     "Mutual information of each image pair, from a Parzen-window joint histogram."
     x, y = check_images(x, y)
@@ -226,8 +354,14 @@ def mutual_information(
         raise ValueError(f"bins must be an integer >= 2; got {bins!r}")
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma <= 0:
         raise ValueError(f"sigma must be a positive finite number (units of the bin spacing); got {sigma!r}")
-    wx, wy = _parzen(x, bins, float(sigma)), _parzen(y, bins, float(sigma))
-    pxy = torch.einsum("bnk,bnl->bkl", wx, wy) / wx.shape[1]  # (B, K, K)
+    if mask is None:
+        wx, wy = _parzen(x, bins, float(sigma)), _parzen(y, bins, float(sigma))
+        pxy = torch.einsum("bnk,bnl->bkl", wx, wy) / wx.shape[1]  # (B, K, K)
+    else:
+        w = _check_mask(mask, x).expand_as(x)
+        wx, wy = _parzen(x, bins, float(sigma), w > 0), _parzen(y, bins, float(sigma), w > 0)
+        w = w.flatten(1)
+        pxy = torch.einsum("bn,bnk,bnl->bkl", w, wx, wy) / w.sum(1)[:, None, None]
     px, py = pxy.sum(2, keepdim=True), pxy.sum(1, keepdim=True)
     tiny = torch.finfo(pxy.dtype).tiny
     mi = (pxy * (torch.log(pxy.clamp_min(tiny)) - torch.log((px * py).clamp_min(tiny)))).sum((1, 2))
@@ -240,6 +374,9 @@ SIMILARITIES = {
     "multiscale_ncc": multiscale_ncc,
     "gradient_ncc": gradient_ncc,
     "masked_ncc": masked_ncc,
+    "local_ncc": local_ncc,
+    "highpass_ncc": highpass_ncc,
+    "gradient_correlation": gradient_correlation,
     "mi": mutual_information,
 }
 

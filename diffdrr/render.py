@@ -10,6 +10,7 @@ __all__ = ['LOW_PRECISION', 'BACKENDS', 'world_to_grid', 'GridRays', 'grid_rays'
 # %% ../nbs/api/05_render.ipynb #8d3c557b
 import importlib
 import math
+import warnings
 from dataclasses import dataclass
 from typing import List, NamedTuple, Optional
 
@@ -267,7 +268,7 @@ class Backend:
     "One way to render: where its function lives and what it can render."
 
     name: str  # the name `DRR(backend=...)` takes
-    module: str  # the module of its render function, imported on first use (numba and triton are optional and slow to import)
+    module: str  # the module of its render function, imported on first use (numba and triton are slow to import; triton is optional)
     render: str  # fn(values, rays, settings, channels, n_channels, one_walk) -> (B, N) or (B, C, N)
     available: str  # fn(device=None) -> bool in `module`: whether it can render (on `device`)
     devices: tuple  # device types it renders on (the CPU only under Triton's interpreter, for triton)
@@ -294,25 +295,52 @@ BACKENDS = {
     "torch": Backend("torch", "diffdrr.torch_backend", "torch_line_integrals", "torch_available", ("cpu", "cuda", "mps"),
                      True, False, "nothing (PyTorch)"),
     "numba": Backend("numba", "diffdrr.kernels", "numba_line_integrals", "numba_available", ("cpu",), True, True,
-                     "pip install 'diffdrr[fast]'"),
+                     "pip install numba"),
     "triton": Backend("triton", "diffdrr.triton_kernels", "triton_line_integrals", "triton_available", ("cuda",), False,
                       True, "pip install 'diffdrr[cuda]'"),
 }
 
 # %% ../nbs/api/05_render.ipynb #6154ad0d
+_NOTICES = set()  # the reasons for falling back to torch already given, each once per process
+
+
+def _why_torch(device: torch.device, channels: Optional[Tensor]) -> str:
+    "Why backend='auto' renders a volume on `device` with the PyTorch backend."
+    if device.type == "cpu":
+        return f"numba is not importable, so the compiled CPU kernels cannot run ({BACKENDS['numba'].install})"
+    if device.type == "cuda":
+        if channels is not None:
+            return "the Triton kernels render no per-structure channels (structures=)"
+        if not BACKENDS["triton"].can_run():
+            return f"triton is not importable, so the compiled GPU kernels cannot run ({BACKENDS['triton'].install})"
+        return f"the Triton kernels cannot run on {device}"
+    return f"no compiled backend renders on {device.type} (numba: CPU, triton: CUDA)"
+
+
+def _notice(reason: str):
+    "Warn, once per process and reason, that backend='auto' renders with the slower PyTorch backend."
+    if reason in _NOTICES:
+        return
+    _NOTICES.add(reason)
+    warnings.warn(f"backend='auto' renders with the PyTorch backend, slower than the compiled kernels: {reason}", stacklevel=3)
+
+
 def choose_backend(
     requested: str,  # "auto" or a name in `BACKENDS`
     device: torch.device,  # the values' device
     channels: Optional[Tensor] = None,  # the voxel -> channel map of the call, or None
 ) -> Backend:
     """The backend of a render: the requested one (with a clear error where it cannot render this call), or for
-    "auto" the first of triton (CUDA volumes without channels), numba (CPU volumes), torch that can."""
+    "auto" the first of triton (CUDA volumes without channels), numba (CPU volumes), torch that can; an "auto" that
+    falls back to torch warns once per process and reason (`_notice`)."""
     check_choice(requested, "backend", ("auto",) + tuple(BACKENDS))
     if requested == "auto":
         if device.type == "cuda" and channels is None and BACKENDS["triton"].can_run(device):
             return BACKENDS["triton"]
         if device.type == "cpu" and BACKENDS["numba"].can_run(device):
             return BACKENDS["numba"]
+        if not torch.compiler.is_compiling():  # (a traced call: the eager calls before it gave the notice)
+            _notice(_why_torch(device, channels))
         return BACKENDS["torch"]
     b = BACKENDS[requested]
     if not b.can_run(device) or (channels is not None and not b.channels):

@@ -221,6 +221,18 @@ CASES = [
     ("metrics.sobel", "type", lambda: metrics.sobel(np.zeros((1, 1, 4, 4))), TE, "x must be a torch.Tensor"),
     ("metrics.gradient_ncc", "3-D", lambda: metrics.gradient_ncc(IMG[0], IMG[0]), VE, "x must have shape"),
     ("metrics.masked_ncc", "mask", lambda: metrics.masked_ncc(IMG, IMG, torch.full((1, 1, 8, 8), 2.0)), VE, "mask must hold"),
+    ("metrics.normalized_cross_correlation", "mask all 0", lambda: metrics.normalized_cross_correlation(IMG, IMG, mask=torch.zeros(1, 1, 8, 8)), VE, "mask must keep some pixels"),
+    ("metrics.patch_ncc", "min_coverage 2", lambda: metrics.patch_ncc(IMG, IMG, 4, mask=torch.ones(1, 1, 8, 8), min_coverage=2.0), VE, "min_coverage must be a fraction"),
+    ("metrics.patch_ncc", "mask covers no patch", lambda: metrics.patch_ncc(IMG, IMG, 4, mask=torch.eye(8)[None, None]), VE, "mask must cover at least min_coverage"),
+    ("metrics.gradient_ncc", "mask eroded away", lambda: metrics.gradient_ncc(IMG, IMG, mask=torch.eye(8)[None, None]), VE, "mask must keep some pixels after erosion"),
+    ("metrics.local_ncc", "sigma 0", lambda: metrics.local_ncc(IMG, IMG, 0.0), VE, "sigma must be a positive finite number of pixels"),
+    ("metrics.local_ncc", "mask shape", lambda: metrics.local_ncc(IMG, IMG, mask=torch.ones(1, 1, 4, 4)), VE, r"mask must have shape \(1, 1, 8, 8\)"),
+    ("metrics.local_ncc", "nan", lambda: metrics.local_ncc(NAN_IMG, IMG), VE, "x must be finite"),
+    ("metrics.highpass_ncc", "sigma -1", lambda: metrics.highpass_ncc(IMG, IMG, -1.0), VE, "sigma must be a positive finite number of pixels"),
+    ("metrics.highpass_ncc", "mask all 0", lambda: metrics.highpass_ncc(IMG, IMG, mask=torch.zeros(1, 1, 8, 8)), VE, "mask must keep some pixels"),
+    ("metrics.gradient_correlation", "nan", lambda: metrics.gradient_correlation(IMG, NAN_IMG), VE, "y must be finite"),
+    ("metrics.gradient_correlation", "mask type", lambda: metrics.gradient_correlation(IMG, IMG, mask=np.ones((1, 1, 8, 8))), TE, "mask must be a torch.Tensor"),
+    ("metrics.mutual_information", "mask shape", lambda: metrics.mutual_information(IMG, IMG, mask=torch.ones(2, 1, 8, 8)), VE, "mask must have shape"),
     ("metrics.mutual_information", "bins", lambda: metrics.mutual_information(IMG, IMG, bins=1), VE, "bins must be an integer"),
     ("metrics.geodesic_angle", "pose_b", lambda: metrics.geodesic_angle(POSE, bad_pose()), VE, "pose_b must have last row"),
     ("metrics.translation_distance", "pose_a", lambda: metrics.translation_distance(torch.eye(3), POSE), VE, "pose_a must have shape"),
@@ -266,6 +278,34 @@ CASES = [
     ("physics.PolychromaticDRR", "drr type", lambda: physics.PolychromaticDRR(torch.zeros(1)), TE, "drr must be a diffdrr.drr.DRR"),
     ("physics.poisson_gaussian_noise", "gain", lambda: physics.poisson_gaussian_noise(torch.ones(2), gain=0.0), VE, "gain must be positive"),
     ("physics.poisson_gaussian_noise", "signal type", lambda: physics.poisson_gaussian_noise(np.ones(2)), TE, "signal must be a floating-point torch.Tensor"),
+    ("physics.poisson_gaussian_noise", "blur 1-D", lambda: physics.poisson_gaussian_noise(torch.ones(3), blur=1.0), VE, r"blur needs an image signal of shape \(B, C, H, W\)"),
+    ("physics.detector_blur", "sigma", lambda: physics.detector_blur(IMG, -1.0), VE, "sigma must be a non-negative finite number of pixels"),
+    ("physics.detector_blur", "image type", lambda: physics.detector_blur(np.ones((1, 1, 4, 4))), TE, "image must be a torch.Tensor"),
+    ("physics.scatter_image", "spr", lambda: physics.scatter_image(IMG, -1.0), VE, "spr must be non-negative and finite"),
+    ("physics.scatter_image", "sigma_mm", lambda: physics.scatter_image(IMG, 1.0, sigma_mm=0.0), VE, "sigma_mm must be a positive finite number of mm"),
+    ("physics.scatter_image", "field shape", lambda: physics.scatter_image(IMG, 1.0, field=torch.ones(1, 1, 4, 4)), VE, r"field must have shape \(1, 1, 8, 8\)"),
+    ("physics.add_scatter", "primary nan", lambda: physics.add_scatter(NAN_IMG, 1.0), VE, "primary must be finite"),
+    ("physics.add_scatter", "field type", lambda: physics.add_scatter(IMG, 1.0, field=np.ones((1, 1, 8, 8))), TE, "field must be a torch.Tensor"),
+    ("physics.heel_gain", "strength", lambda: physics.heel_gain((4, 4), 2.5), VE, r"strength must lie in \[0, 2\)"),
+    ("physics.heel_gain", "shape", lambda: physics.heel_gain((4,), 0.1), VE, r"shape must be two positive integers \(H, W\)"),
+    ("physics.heel_gain", "axis", lambda: physics.heel_gain((4, 4), 0.1, axis=2), VE, "axis must be 0 "),
+    ("physics.metal_hu", "metal", lambda: physics.metal_hu("gold"), VE, "metal must be one of"),
+    ("physics.Cylinder", "radius", lambda: physics.Cylinder([0, 0, 0], [0, 0, 1], 0.0), VE, "radius must be a positive finite number of mm"),
+    ("physics.Cylinder", "start", lambda: physics.Cylinder("origin", [0, 0, 1], 1.0), TE, "start must be a point"),
+    ("physics.Cylinder", "no length", lambda: physics.Cylinder([0, 0, 0], [0, 0, 0], 1.0), VE, "start and end must differ"),
+    ("physics.cylinder_fraction", "cylinder type", lambda: physics.cylinder_fraction((4, 4, 4), AFF, "rod"), TE, "cylinder must be a Cylinder"),
+    ("physics.cylinder_fraction", "affine", lambda: physics.cylinder_fraction((4, 4, 4), torch.zeros(4, 4), physics.Cylinder([0, 0, 0], [0, 0, 1], 1.0)), VE, "affine must be invertible"),
+    ("physics.insert_metal", "hu type", lambda: physics.insert_metal(np.zeros((4, 4, 4)), AFF, []), TE, "hu must be a torch.Tensor"),
+    ("physics.insert_metal", "objects", lambda: physics.insert_metal(VOL, AFF, ["screw"]), TE, r"objects\[0\] must be a Cylinder"),
+    ("physics.insert_metal", "supersample", lambda: physics.insert_metal(VOL, AFF, [], supersample=0), VE, "supersample must be a positive integer"),
+    ("physics.ecg_electrode", "normal", lambda: physics.ecg_electrode([0, 0, 0], [0, 0, 0]), VE, "normal must be a non-zero vector"),
+    ("physics.ecg_electrode", "diameter", lambda: physics.ecg_electrode([0, 0, 0], [0, 0, 1], diameter=-1.0), VE, "diameter must be a positive finite number of mm"),
+    ("physics.lead_marker", "letter", lambda: physics.lead_marker((8, 8), (4.0, 4.0), 4.0, "X"), VE, "letter must be one of"),
+    ("physics.lead_marker", "transmission", lambda: physics.lead_marker((8, 8), (4.0, 4.0), 4.0, transmission=1.5), VE, r"transmission must be one number in \[0, 1\]"),
+    ("physics.lead_marker", "size", lambda: physics.lead_marker((8, 8), (4.0, 4.0), 0.0), VE, "size must be a positive finite number of pixels"),
+    ("physics.display_transform", "window", lambda: physics.display_transform(IMG, (0.9, 0.1)), VE, "window must be two quantiles"),
+    ("physics.display_transform", "gamma", lambda: physics.display_transform(IMG, gamma=0.0), VE, "gamma must be positive and finite"),
+    ("physics.display_transform", "image nan", lambda: physics.display_transform(NAN_IMG), VE, "image must be finite"),
     # dataset
     ("dataset.PoseDistribution", "theta", lambda: dataset.PoseDistribution(theta=200.0), VE, "theta must be a half-width"),
     ("dataset.PoseDistribution", "sdd str", lambda: dataset.PoseDistribution(sdd="600"), TE, "sdd must be a real number"),
@@ -282,15 +322,16 @@ CASES = [
     ("dataset.DRRDataset", "n float", lambda: dataset.DRRDataset(views(), 2.5), TE, "n must be a positive integer"),
     ("dataset.RandomDRRs", "n 0", lambda: dataset.RandomDRRs(views(), 0), VE, "n must be a positive integer"),
     # cli
-    ("cli.main", "missing ct", lambda: _cli(["/nonexistent/ct.nii.gz", "--out", "/tmp/never-written.png"]), (SystemExit,), None),  # argparse's error, on stderr
+    ("cli.main", "missing ct", lambda: _cli(["/nonexistent/ct.nii.gz", "--out", "/tmp/never-written.png"]), (SystemExit,), "^2$"),  # argparse's error, on stderr; status 2
     ("cli.parser", "unknown option", lambda: _cli_parse(["--no-such-option"]), (SystemExit,), None),  # argparse's error, on stderr
 ]
 
 
 def _cli(argv):
+    "main's exit status, raised as the console script raises it (main returns it)."
     from diffdrr import cli
 
-    return cli.main(argv)
+    raise SystemExit(cli.main(argv))
 
 
 def _cli_parse(argv):

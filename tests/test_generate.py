@@ -190,7 +190,7 @@ def test_bad_ct(what, tmp_path, capsys):
     (tmp_path / "dicom").mkdir()
     (tmp_path / "dicom" / "1.dcm").write_bytes(b"\x00" * 128 + b"DICM" + b"\x02\x00\x10\x00UI\xff\xff broken")
     (tmp_path / "empty").mkdir()
-    contains = "ct must be a DICOM folder, a NIfTI file" if what == "missing" else "ct could not be read as a CT scan"
+    contains = "CT must be a DICOM folder, a NIfTI file" if what == "missing" else "CT could not be read as a CT scan"
     _fails(capsys, ["generate", ct, "--n", 4, "--out", tmp_path / "out"], contains, tmp_path / "out")
 
 
@@ -214,7 +214,7 @@ def test_unwritable_out(out, contains, ct, tmp_path, capsys):
     (["--sdd", "-600"], "sdd must be a positive source-to-detector distance"),
     (["--sod", "0", "300"], "sod must satisfy 0 < low <= high < sdd"),
     (["--sod", "300", "600"], "sod must satisfy 0 < low <= high < sdd"),
-    (["--translation-std", "-0.1"], "translation_std must be >= 0 mm"),
+    (["--translation-std", "-0.1"], "--translation-std must be >= 0 mm"),
     (["--center", "0", "0", "720"], "center must hold angles in [-360, 360] degrees"),
 ])
 def test_pose_distribution_out_of_range(args, contains, ct, tmp_path, capsys):
