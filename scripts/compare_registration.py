@@ -93,7 +93,7 @@ def worker_ours(cfg: dict) -> dict:
     torch.set_num_threads(cfg["threads"])
     p = load_problem(cfg["volume_name"], cfg["height"], ct_downsample=tuple(cfg["ct_downsample"]))
     if cfg.get("mismatch") == "realistic":
-        p = realistic_problem(p, cfg["mismatch_seed"])
+        p = realistic_problem(p, cfg["mismatch_seed"], preset="v1")
     drr, fixed, mask = p["drr"], p["fixed"], p.get("mask")
     fn = global_register if cfg.get("method") == "global" else register
     kw = {} if mask is None else {"mask": mask}
@@ -354,7 +354,7 @@ def main(argv=None):
         for name in [v.strip() for v in args.volumes.split(",") if v.strip()]:
             p = load_problem(name, args.height, ct_downsample=tuple(ct_factors))
             if args.mismatch == "realistic":
-                p = realistic_problem(p, args.mismatch_seed)
+                p = realistic_problem(p, args.mismatch_seed, preset="v1")
             drr, true_pose, points = p["drr"], p["true_pose"], p["points"]
             W, angles, lengths = random_offsets(args.n, args.max_rotation, args.max_translation, volume_center(drr), torch.Generator().manual_seed(args.seed))
             starts = (W @ true_pose)[lo:hi]  # the benchmark's problems lo..hi-1 (its `run` draws the same n offsets)

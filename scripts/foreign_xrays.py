@@ -421,34 +421,38 @@ def mtre(P_est, P_true, pts):
 
 
 def score(args):
-    "Print the table of a results file: rows by (set, method), with < 1, 2, 5, 10 mm and median mTRE and time."
+    "Print the table of one or more results files (rows by set, method and config) and write every run's errors as JSON."
     out = Path(args.out)
     pts = np.load(out / "points.npy")
-    res = json.loads(Path(args.results).read_text())
     rows = {}
-    for r in res["runs"]:
-        prob = json.loads((out / f"problem_{r['problem']:03d}.json").read_text())
-        e0 = mtre(r["P_initial"], prob["P"], pts)
-        e = mtre(r["P_final"], prob["P"], pts)
-        key = (("held-out" if prob["held_out"] else "tuning"), r["method"], r.get("config", ""))
-        rows.setdefault(key, []).append(dict(e0=e0, e=e, t=r["time"], flag=r.get("trusted"), problem=r["problem"]))
-    print(f"| set | method | config | n | < 1 mm | < 2 mm | < 5 mm | < 10 mm | median mTRE (mm) | median initial (mm) | median time (s) | failures flagged | successes flagged |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for results in args.results:
+        res = json.loads(Path(results).read_text())
+        for r in res["runs"]:
+            prob = json.loads((out / f"problem_{r['problem']:03d}.json").read_text())
+            e0 = mtre(r["P_initial"], prob["P"], pts)
+            e = mtre(r["P_final"], prob["P"], pts)
+            key = (("held-out" if prob["held_out"] else "tuning"), r["method"], r.get("config", ""))
+            rows.setdefault(key, []).append(dict(e0=e0, e=e, t=r["time"], flag=r.get("trusted"), problem=r["problem"],
+                                                 variant=prob["params"]["variant"], metal=prob["metal"]))
+    print("| set | method | config | n | < 1 mm | < 2 mm | < 5 mm | < 10 mm | median mTRE (mm) | median initial (mm) | median time (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     summary = []
     for key in sorted(rows):
         v = rows[key]
         e = np.array([x["e"] for x in v])
         pct = lambda th: f"{100 * (e < th).mean():.0f} %"
-        fails = [x for x in v if x["e"] >= 5 and x["flag"] is not None]
-        succ = [x for x in v if x["e"] < 5 and x["flag"] is not None]
-        ff = f"{sum(not x['flag'] for x in fails)}/{len(fails)}" if fails else "-"
-        sf = f"{sum(not x['flag'] for x in succ)}/{len(succ)}" if succ else "-"
         print(f"| {key[0]} | {key[1]} | {key[2]} | {len(v)} | {pct(1)} | {pct(2)} | {pct(5)} | {pct(10)} | {np.median(e):.2f} | "
-              f"{np.median([x['e0'] for x in v]):.1f} | {np.median([x['t'] for x in v]):.2f} | {ff} | {sf} |")
-        summary.append(dict(set=key[0], method=key[1], config=key[2], n=len(v), mtre=e.tolist(), initial=[x["e0"] for x in v],
-                            time=[x["t"] for x in v], trusted=[x["flag"] for x in v], problem=[x["problem"] for x in v]))
+              f"{np.median([x['e0'] for x in v]):.1f} | {np.median([x['t'] for x in v]):.2f} |")
+        summary.append(dict(set=key[0], method=key[1], config=key[2], runs=v))
+    for th in (5.0, 10.0):  # how often the trust flag is right
+        v = [x for k in rows for x in rows[k] if x["flag"] is not None]
+        if v:
+            fails = [x for x in v if x["e"] >= th]
+            succ = [x for x in v if x["e"] < th]
+            print(f"failure = mTRE >= {th:g} mm: {sum(not x['flag'] for x in fails)} of {len(fails)} failures flagged, "
+                  f"{sum(not x['flag'] for x in succ)} of {len(succ)} successes flagged")
     if args.json:
-        Path(args.json).write_text(json.dumps(summary))
+        Path(args.json).write_text(json.dumps(summary, indent=0))
 
 
 def main(argv=None):
@@ -466,7 +470,7 @@ def main(argv=None):
     m.add_argument("--plastimatch", default=None)
     s = sub.add_parser("score")
     s.add_argument("--out", required=True)
-    s.add_argument("--results", required=True)
+    s.add_argument("--results", required=True, nargs="+")
     s.add_argument("--json", default=None, help="also write the per-run errors here")
     a = ap.parse_args(argv)
     make(a) if a.cmd == "make" else score(a)

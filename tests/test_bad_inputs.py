@@ -41,6 +41,12 @@ def tiny_drr():
     return _drr_cache["drr"]
 
 
+def _tiny_volume():
+    "A 4 x 4 x 4 volume of attenuation about the origin, 2 mm voxels."
+    from diffdrr.volume import Volume
+    return Volume.from_spacing(torch.full((4, 4, 4), 0.02), (2.0, 2.0, 2.0), (-3.0, -3.0, -3.0))
+
+
 def seed_pose():
     return geometry.seed_to_pose(50.0, 0.0, 0.0, 0.0, 2.0, 2.0, 2.0)[0]
 
@@ -253,6 +259,16 @@ CASES = [
     ("registration.register", "optimizer", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), optimizer="sgd"), VE, "optimizer must be one of"),
     ("registration.global_register", "top_k", lambda: registration.global_register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), top_k=0), VE, "top_k must be a positive integer"),
     ("registration.global_register", "initial_pose nan", lambda: registration.global_register(tiny_drr(), torch.rand(1, 1, 4, 4), torch.full((1, 4, 4), NAN)), VE, "initial_pose must be finite"),
+    ("registration.xray_drr", "camera shape", lambda: registration.xray_drr(_tiny_volume(), torch.zeros(2, 4), 4, 4), VE, "camera must be a projection matrix P of shape"),
+    ("registration.xray_drr", "world", lambda: registration.xray_drr(_tiny_volume(), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), 4, 4, world="XYZ"), VE, "world must be one of"),
+    ("registration.truncation_mask", "pose", lambda: registration.truncation_mask(tiny_drr(), bad_pose()), VE, "pose must have last row"),
+    ("registration.trust_check", "n", lambda: registration.trust_check(tiny_drr(), torch.rand(1, 1, 4, 4), None, seed_pose(), n=0), VE, "n must be a positive integer"),
+    ("registration.XrayStage", "metric", lambda: registration.XrayStage(metric="ssim"), VE, "metric must be one of"),
+    ("registration.register_xray", "image nan", lambda: registration.register_xray(_tiny_volume(), torch.full((8, 8), NAN), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)), VE, "image must be finite"),
+    ("registration.register_xray", "image batch", lambda: registration.register_xray(_tiny_volume(), torch.rand(2, 1, 8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)), VE, "image must have shape"),
+    ("registration.register_xray", "mask shape", lambda: registration.register_xray(_tiny_volume(), torch.rand(8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), mask=torch.ones(4, 8)), VE, "mask must have the image's shape"),
+    ("registration.register_xray", "method", lambda: registration.register_xray(_tiny_volume(), torch.rand(8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), method="sweep"), VE, "method must be one of"),
+    ("registration.register_xray", "camera type", lambda: registration.register_xray(_tiny_volume(), torch.rand(8, 8), "P"), TE, "camera must be a 3x4 projection matrix"),
     # physics
     ("physics.mass_attenuation", "material", lambda: physics.mass_attenuation("unobtainium", 70.0), VE, "material must be one of"),
     ("physics.mass_attenuation", "energy", lambda: physics.mass_attenuation("water", 5.0), VE, "energy must lie within"),
