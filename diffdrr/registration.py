@@ -1164,7 +1164,7 @@ def register_xray(
     world: str = "RAS",  # the world of P and of the poses: "RAS" (ours, NIfTI's) or "LPS" (DICOM patient coordinates)
     height: int = 128,  # rows of the working detector (the image is averaged down to it, keeping its aspect ratio)
     schedule: tuple = XRAY_SCHEDULE,  # the stages, each an `XrayStage`, coarse to fine
-    search: SearchSettings = None,  # method="global": the sweep (None: 45 deg and 90 mm about the start, 1024 candidates)
+    search: SearchSettings = None,  # method="global": the sweep (None: 45 deg and 90 mm about the start, 1024 candidates, 6 refined)
     truncation: bool = True,  # leave out the pixels whose rays cross a face of the CT's box that cuts the patient (`truncation_mask`)
     trust: bool = True,  # check the result (`trust_check`): RegistrationResult.trusted
     min_agreement: float = 0.0,  # with a multi-start last stage, the least share of its other starts that must end within 3 mm of the best
@@ -1308,7 +1308,7 @@ def trust_check(
     n: int = 24,  # perturbed poses per item
     rotation: float = 3.0,  # degrees: each perturbation turns the pose this much about a random axis through the volume's centre
     translation: float = 6.0,  # mm: and shifts it this far in a random direction
-    min_drop: float = 0.15,  # the least mean drop of the similarity for a trusted pose (calibrated on the cross-renderer benchmark)
+    min_drop: float = 0.18,  # the least mean drop of the similarity for a trusted pose (calibrated on the cross-renderer benchmark's tuning problems)
     seed: int = 0,  # seeds the perturbations
 ) -> dict:  # trusted (list of B bools), drop (B,), z (B,), similarity (B,) at the pose
     "Is a registered pose a sharp optimum of the similarity? A correct pose stands well above its neighbours; a wrong optimum barely does."

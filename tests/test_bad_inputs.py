@@ -61,6 +61,24 @@ def views():
     return dataset.Views(volume.Volume.from_spacing(VOL, (1.0, 1.0, 1.0)), height=4, delx=1.0)
 
 
+def _empty_folder():
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="diffdrr-no-shards-")
+
+
+def _tiny_shard():
+    "One shard of one 1 x 2 x 2 sample, written once."
+    if "shard" not in _drr_cache:
+        import tempfile
+        from pathlib import Path
+
+        path = Path(tempfile.mkdtemp(prefix="diffdrr-shard-")) / "shard-000000.tar"
+        dataset.write_shard(path, [("000000000", np.zeros((1, 2, 2), np.float32), {"index": 0, "pose": np.eye(4).tolist()})])
+        _drr_cache["shard"] = path
+    return _drr_cache["shard"]
+
+
 def spectrum():
     return physics.kramers_spectrum(80.0)
 
@@ -337,6 +355,18 @@ CASES = [
     ("dataset.generate", "image_dtype", lambda: dataset.generate(views(), 1, "/tmp/never-written", image_dtype="int8"), VE, "image_dtype must be"),
     ("dataset.DRRDataset", "n float", lambda: dataset.DRRDataset(views(), 2.5), TE, "n must be a positive integer"),
     ("dataset.RandomDRRs", "n 0", lambda: dataset.RandomDRRs(views(), 0), VE, "n must be a positive integer"),
+    ("dataset.shard_paths", "missing folder", lambda: dataset.shard_paths("/nonexistent/ds"), VE, "shards must be a dataset folder"),
+    ("dataset.shard_paths", "type", lambda: dataset.shard_paths(3), TE, "shards must be a folder path or a list"),
+    ("dataset.shard_paths", "empty list", lambda: dataset.shard_paths([]), VE, "shards must name at least one shard"),
+    ("dataset.ShardStream", "missing folder", lambda: dataset.ShardStream("/nonexistent/ds"), VE, "shards must be a dataset folder"),
+    ("dataset.ShardStream", "no shards", lambda: dataset.ShardStream(_empty_folder()), VE, "shards must be a folder holding shard-"),
+    ("dataset.ShardStream", "rank", lambda: dataset.ShardStream(_tiny_shard(), rank=1, world_size=1), VE, r"rank must be in \[0, world_size"),
+    ("dataset.ShardStream", "world_size 0", lambda: dataset.ShardStream(_tiny_shard(), world_size=0), VE, "world_size must be a positive integer"),
+    ("dataset.ShardStream", "world_size > shards", lambda: dataset.ShardStream(_tiny_shard(), rank=0, world_size=2), VE, "world_size must be at most the number of shards"),
+    ("dataset.ShardStream", "buffer_size", lambda: dataset.ShardStream(_tiny_shard(), buffer_size=-1), VE, "buffer_size must be a non-negative integer"),
+    ("dataset.ShardStream", "transform", lambda: dataset.ShardStream(_tiny_shard(), transform=1), TE, "transform must be a callable"),
+    ("dataset.ShardDataset", "missing folder", lambda: dataset.ShardDataset("/nonexistent/ds"), VE, "shards must be a dataset folder"),
+    ("dataset.ShardDataset", "shards float", lambda: dataset.ShardDataset(2.5), TE, "shards must be a folder path or a list"),
     # cli
     ("cli.main", "missing ct", lambda: _cli(["/nonexistent/ct.nii.gz", "--out", "/tmp/never-written.png"]), (SystemExit,), "^2$"),  # argparse's error, on stderr; status 2
     ("cli.parser", "unknown option", lambda: _cli_parse(["--no-such-option"]), (SystemExit,), None),  # argparse's error, on stderr
