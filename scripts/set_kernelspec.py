@@ -3,7 +3,7 @@
 nbdev 2's nbdev_clean keeps `kernelspec` (one of its always-allowed metadata keys) but sets its display_name to its name,
 so the form that survives cleaning is {"display_name": "python3", "language": "python", "name": "python3"}; JupyterLab
 finds the kernel by `name`. Written in nbdev_clean's formatting (sorted keys, indent 1, UTF-8, final newline);
-idempotent. Run from the repository root: python3 /tmp/wk/set_kernelspec.py"""
+idempotent. Run from the repository root: python3 scripts/set_kernelspec.py"""
 import json
 from pathlib import Path
 
