@@ -1168,6 +1168,7 @@ def register_xray(
     truncation: bool = True,  # leave out the pixels whose rays cross a face of the CT's box that cuts the patient (`truncation_mask`)
     trust: bool = True,  # check the result (`trust_check`): RegistrationResult.trusted
     min_agreement: float = 0.0,  # with a multi-start last stage, the least share of its other starts that must end within 3 mm of the best
+    fallback: bool = True,  # method="local": when the result is not trusted, run the global search from the same start and keep the sharper optimum
     sdd: float = None,  # mm, where the DRR's detector plane lies (default: beyond the volume); P alone fixes only sdd / pitch
     hu: bool = None,  # the volume holds HU (converted to 1/mm); None: HU when a voxel is below -100
     voxel_mm: float = None,  # average the volume's voxels up to about this size in mm first (None: 3/4 of a working pixel at the volume's centre; 0: keep them)
@@ -1184,7 +1185,7 @@ def register_xray(
     H, W = img.shape[-2:]
     if not isinstance(schedule, (tuple, list)) or not schedule or not all(isinstance(s, XrayStage) for s in schedule):
         raise TypeError(f"schedule must be a non-empty sequence of XrayStage; got {schedule!r}")
-    for name, flag in (("truncation", truncation), ("trust", trust)):
+    for name, flag in (("truncation", truncation), ("trust", trust), ("fallback", fallback)):
         _check_flag(flag, name)
     height = min(check_positive_int(height, "height", "pixels"), H)
     drr, pose = xray_drr(volume, camera, H, W, world=world, sdd=sdd, hu=hu, renderer=renderer, backend=backend)
@@ -1221,7 +1222,7 @@ def register_xray(
         mt = m * truncation_mask(work, pose)
         return mt if mt.sum() >= 0.25 * m.sum() else m
 
-    stages, found, agreement, agree_mm = [], None, None, 3.0
+    stages, found, agreement, agree_mm, extra = [], None, None, 3.0, pose[:0]
     for i, stage in enumerate(schedule):
         if i == 0 and method == "global":
             s = search if search is not None else SearchSettings(rotation_range=math.pi / 4, translation_range=90.0, n_candidates=1024, top_k=6)
@@ -1230,13 +1231,19 @@ def register_xray(
             s = replace(s, refine_scales=stage.scales, refine_iterations=stage.iterations, finish_scales=(stage.scales[-1],), finish_iterations=(30,))
             r = global_register(work, fixed, pose, s, stage.settings(), mask=field(pose))
             found = r.search
+            # the next stage also starts from the two next-best refined candidates and from the refined initial pose (the sweep's
+            # first start): the first stage's similarity may rank a wrong basin first, and the next stage's judges again
+            order = torch.argsort(torch.where(torch.isfinite(found[0]["refined_losses"]), found[0]["refined_losses"], torch.inf)).tolist()
+            keep = [j for j in dict.fromkeys(order[1:3] + [0]) if j != order[0]]
+            extra = found[0]["refined_poses"][keep].to(pose)
         else:
-            starts = pose if stage.starts == 1 else torch.cat([pose, _about(work, pose, stage.starts - 1, *stage.spread, seed=i)])
+            starts = torch.cat([pose, extra] + ([_about(work, pose, stage.starts - 1, *stage.spread, seed=i)] if stage.starts > 1 else []))
+            extra = pose[:0]
             r = register(work, fixed.expand(len(starts), -1, -1, -1), starts, stage.settings(), mask=field(pose))
-            if stage.starts > 1:  # keep the start that ended best; how many others ended there too is a measure of trust
+            if len(starts) > 1:  # keep the start that ended best; how many others ended there too is a measure of trust
                 b = int(torch.argmin(torch.where(torch.isfinite(r.loss), r.loss, torch.full_like(r.loss, float("inf")))))
                 near = _pose_distance(work, r.pose, r.pose[b : b + 1].expand_as(r.pose))
-                agreement = float((near < agree_mm).to(torch.float64).sum() - 1) / (stage.starts - 1)
+                agreement = float((near < agree_mm).to(torch.float64).sum() - 1) / (len(starts) - 1)
                 r = replace(r, pose=r.pose[b : b + 1], loss=r.loss[b : b + 1], status=r.status[b : b + 1], messages=r.messages[b : b + 1],
                             iterations=r.iterations.sum(0, keepdim=True), losses=r.losses[:, b : b + 1], poses=None)
         stages.append(r)
@@ -1251,6 +1258,13 @@ def register_xray(
             out.trust["agreement"] = agreement
             out.trust["trusted"] = [t and agreement >= min_agreement for t in out.trust["trusted"]]
         out.trusted = out.trust["trusted"]
+        if fallback and method == "local" and not out.trusted[0]:  # lost: search about the same start, keep the sharper optimum
+            again = register_xray(Volume(drr.volume, drr.affine), image, camera, initial_pose, mask=mask,
+                                  method="global", world=world, height=height, schedule=schedule, search=search, truncation=truncation,
+                                  trust=True, min_agreement=min_agreement, sdd=sdd, hu=False, voxel_mm=0.0, renderer=renderer, backend=backend)
+            if again.trust["drop"][0] > out.trust["drop"][0]:
+                again.messages = [m + " (the local run was not trusted; this is the global search's result)" for m in again.messages]
+                out = again
     out.time, out.cpu_time = time.perf_counter() - t0, time.process_time() - c0
     return out
 
