@@ -341,6 +341,7 @@ def choose_backend(
             return BACKENDS["numba"]
         if not torch.compiler.is_compiling():  # (a traced call: the eager calls before it gave the notice)
             _notice(_why_torch(device, channels))
+            BACKENDS["torch"].function()  # import its module now, eagerly: torch.compile cannot trace the import at the first render
         return BACKENDS["torch"]
     b = BACKENDS[requested]
     if not b.can_run(device) or (channels is not None and not b.channels):
