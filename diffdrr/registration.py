@@ -1197,6 +1197,10 @@ def register_xray(
             pose = _LPS_TO_RAS @ pose
     elif pose is None:
         raise ValueError("initial_pose must be given with a Detector camera (a 3x4 P carries its own pose)")
+    if img.dtype in (torch.float16, torch.bfloat16):
+        img = img.to(torch.float32)  # (the antialiased resampling runs in float32 on the CPU)
+    if isinstance(mask, np.ndarray) and mask.dtype == np.bool_ or isinstance(mask, Tensor) and mask.dtype == torch.bool:
+        mask = mask.astype(np.float32) if isinstance(mask, np.ndarray) else mask.to(torch.float32)  # True keeps a pixel
     m_full = torch.ones_like(img) if mask is None else _check_xray(mask, "mask").to(img.dtype)
     if tuple(m_full.shape) != tuple(img.shape):
         raise ValueError(f"mask must have the image's shape ({H}, {W}); got {tuple(m_full.shape[-2:])}")
@@ -1334,9 +1338,9 @@ def trust_check(
     axis = F.normalize(torch.randn(B, n, 3, generator=g, dtype=torch.float64), dim=-1)
     shift = F.normalize(torch.randn(B, n, 3, generator=g, dtype=torch.float64), dim=-1) * check_positive(translation, "translation", unit="mm")
     R = axis_angle_to_matrix(axis * math.radians(check_positive(rotation, "rotation", unit="degrees")))
-    c = volume_center(drr).to(torch.float64)
-    W = make_rigid(R, shift + c - (R @ c[:, None])[..., 0])  # (B, n, 4, 4) motions of the world about the centre
-    moved = (W @ pose.to(torch.float64)[:, None]).reshape(B * n, 4, 4).to(pose.device)
+    c = volume_center(drr).to(torch.float64).cpu()
+    W = make_rigid(R, shift + c - (R @ c[:, None])[..., 0])  # (B, n, 4, 4) motions of the world about the centre (built on the CPU)
+    moved = (W @ pose.to(torch.float64).cpu()[:, None]).reshape(B * n, 4, 4).to(device=pose.device, dtype=pose.dtype)
     with torch.no_grad():
         s0 = sim(drr(pose), fixed, mask).to(torch.float64)
         reps = lambda x: None if x is None else x.expand(B, *x.shape[1:]).repeat_interleave(n, 0)
