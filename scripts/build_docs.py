@@ -185,18 +185,18 @@ def _write_pages(pages: dict, renamed: dict, site: str) -> None:
 
 
 def _write_book_config(cfg, pages: list) -> None:
-    "Write `_toc.yml` (index first, then one part per folder) and `_config.yml`."
+    "Write `_toc.yml` (index first, then one part per folder: tutorials (the introduction first), API, then top-level pages) and `_config.yml`."
     import yaml
     root = [p for p in pages if p == Path("index.ipynb")]
     parts = {}
     for p in pages:
         if p == Path("index.ipynb"): continue
         parts.setdefault(p.parts[0] if len(p.parts) > 1 else "", []).append(p)
-    names = {"api": "API", "tutorials": "Tutorials", "": "Pages"}
-    order = lambda k: (["api", "tutorials"].index(k) if k in ("api", "tutorials") else 2, k)
+    names = {"api": "API", "tutorials": "Tutorials", "": "Development"}
+    order = lambda k: (["tutorials", "api"].index(k) if k in ("api", "tutorials") else 2, k)  # tutorials before the reference
     toc = {"format": "jb-book", "root": "index" if root else str(pages[0].with_suffix("")),
            "parts": [{"caption": names.get(k, k.replace("_", " ").title()),
-                      "chapters": [{"file": str(p.with_suffix(""))} for p in parts[k]]}
+                      "chapters": [{"file": str(p.with_suffix(""))} for p in sorted(parts[k], key=lambda p: p.stem != "introduction")]}
                      for k in sorted(parts, key=order)]}
     if not root: toc["parts"][0]["chapters"] = toc["parts"][0]["chapters"][1:]
     (BOOK / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
