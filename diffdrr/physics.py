@@ -803,6 +803,16 @@ def add_scatter(
     return primary + scatter_image(primary, spr, sigma_mm, pixel_mm, field)
 
 # %% ../nbs/api/13_physics.ipynb #467679c6
+def _float_tensor(x, name: str, kind: str, dtype=None, device=None) -> Tensor:
+    "A number or tensor as a floating tensor (dtype and device as given, else its own, else torch's default and the CPU)."
+    if isinstance(x, Tensor):
+        x = x if x.is_floating_point() else x.to(torch.get_default_dtype())
+        return x.to(dtype=dtype or x.dtype, device=device or x.device)
+    if is_real(x):
+        return torch.tensor(float(x), dtype=dtype or torch.get_default_dtype(), device=device)
+    raise TypeError(f"{name} must be {kind}; got {type(x).__name__}")
+
+
 def heel_gain(
     shape,  # (H, W) detector rows and columns
     strength=0.1,  # fractional fall from the cathode's edge pixel to the anode's, in [0, 2): a number, 0-d or (B,) tensor
@@ -817,13 +827,7 @@ def heel_gain(
     if isinstance(axis, bool) or axis not in (0, 1):
         raise ValueError(f"axis must be 0 (rows) or 1 (columns); got {axis!r}")
     check_choice(anode, "anode", ("high", "low"))
-    if isinstance(strength, Tensor):
-        s = strength if strength.is_floating_point() else strength.to(torch.get_default_dtype())
-        s = s.to(dtype=dtype or s.dtype, device=device or s.device)
-    elif is_real(strength):
-        s = torch.tensor(float(strength), dtype=dtype or torch.get_default_dtype(), device=device)
-    else:
-        raise TypeError(f"strength must be a number or a 0-d or (B,) tensor; got {type(strength).__name__}")
+    s = _float_tensor(strength, "strength", "a number or a 0-d or (B,) tensor", dtype, device)
     if s.ndim > 1:
         raise ValueError(f"strength must be a number or a 0-d or (B,) tensor, one value per image; got shape {tuple(s.shape)}")
     if not torch.isfinite(s).all() or (s < 0).any() or (s >= 2).any():
@@ -1039,13 +1043,7 @@ def lead_marker(
     size = check_positive(size, "size", unit="pixels")
     glyph = _GLYPHS[check_choice(letter, "letter", tuple(_GLYPHS))]
     supersample = check_positive_int(supersample, "supersample")
-    if isinstance(transmission, Tensor):
-        t = transmission if transmission.is_floating_point() else transmission.to(torch.get_default_dtype())
-        t = t.to(dtype=dtype or t.dtype, device=device or t.device)
-    elif is_real(transmission):
-        t = torch.tensor(float(transmission), dtype=dtype or torch.get_default_dtype(), device=device)
-    else:
-        raise TypeError(f"transmission must be a number or a 0-d tensor in [0, 1]; got {type(transmission).__name__}")
+    t = _float_tensor(transmission, "transmission", "a number or a 0-d tensor in [0, 1]", dtype, device)
     if t.ndim or not torch.isfinite(t) or not 0 <= float(t) <= 1:
         raise ValueError(f"transmission must be one number in [0, 1]; got {t.tolist()}")
     H, W = shape

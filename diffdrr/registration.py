@@ -24,12 +24,13 @@ from torch import Tensor
 from tqdm import tqdm
 
 from .checks import check_choice, check_image, check_positive, check_positive_int, check_seed
+from .data import _LPS_TO_RAS as _LPS_TO_RAS_NP
 from .data import MU_WATER, hu_to_mu, read
 from .detector import Detector, from_projection_matrix, intrinsics_to_params
 from .drr import DRR
 from .geometry import (_TRIU, PARAMETERIZATIONS, axis_angle_to_matrix, check_pose, euler_angles_to_matrix, make_pose, make_rigid,
                               pose_to_parameters)
-from .metrics import SIMILARITIES
+from .metrics import SIMILARITIES, grid_points, mtre
 from .volume import Volume, grid_center
 
 # %% ../nbs/api/15_registration.ipynb #27c751cf
@@ -995,7 +996,7 @@ def global_register(
     )
 
 # %% ../nbs/api/15_registration.ipynb #65d5ebae
-_LPS_TO_RAS = torch.diag(torch.tensor([-1.0, -1.0, 1.0, 1.0], dtype=torch.float64))
+_LPS_TO_RAS = torch.from_numpy(_LPS_TO_RAS_NP)  # (4, 4) float64: DICOM's LPS world to our RAS+ (its own inverse)
 WORLDS = ("RAS", "LPS")
 
 
@@ -1167,7 +1168,6 @@ def register_xray(
     search: SearchSettings = None,  # method="global": the sweep (None: 45 deg and 90 mm about the start, 1024 candidates, 6 refined)
     truncation: bool = True,  # leave out the pixels whose rays cross a face of the CT's box that cuts the patient (`truncation_mask`)
     trust: bool = True,  # check the result (`trust_check`): RegistrationResult.trusted
-    min_agreement: float = 0.0,  # with a multi-start last stage, the least share of its other starts that must end within 3 mm of the best
     fallback: bool = True,  # method="local": when the result is not trusted, run the global search from the same start and keep the sharper optimum
     sdd: float = None,  # mm, where the DRR's detector plane lies (default: beyond the volume); P alone fixes only sdd / pitch
     hu: bool = None,  # the volume holds HU (converted to 1/mm); None: HU when a voxel is below -100
@@ -1258,14 +1258,13 @@ def register_xray(
                   projection=drr.projection_matrix(pose) @ (_LPS_TO_RAS.to(pose) if world == "LPS" else torch.eye(4, dtype=torch.float64, device=pose.device)))
     if trust:
         out.trust = trust_check(work, fixed, field(pose), pose, schedule[-1].metric, metric_kwargs=schedule[-1].metric_kwargs)
-        if agreement is not None:  # the last multi-start stage: the share of its other starts that ended within agree_mm of the best
+        if agreement is not None:  # reported, not used: the share of the last multi-start stage's other starts that ended within agree_mm of the best
             out.trust["agreement"] = agreement
-            out.trust["trusted"] = [t and agreement >= min_agreement for t in out.trust["trusted"]]
         out.trusted = out.trust["trusted"]
         if fallback and method == "local" and not out.trusted[0]:  # lost: search about the same start, keep the sharper optimum
             again = register_xray(Volume(drr.volume, drr.affine), image, camera, initial_pose, mask=mask,
                                   method="global", world=world, height=height, schedule=schedule, search=search, truncation=truncation,
-                                  trust=True, min_agreement=min_agreement, sdd=sdd, hu=False, voxel_mm=0.0, renderer=renderer, backend=backend)
+                                  trust=True, sdd=sdd, hu=False, voxel_mm=0.0, renderer=renderer, backend=backend)
             if again.trust["drop"][0] > out.trust["drop"][0]:
                 again.messages = [m + " (the local run was not trusted; this is the global search's result)" for m in again.messages]
                 out = again
@@ -1294,15 +1293,8 @@ def _coarsen(drr: DRR, height: int, voxel_mm, pose: Tensor) -> DRR:
 
 # %% ../nbs/api/15_registration.ipynb #64336408
 def _pose_distance(drr: DRR, a: Tensor, b: Tensor) -> Tensor:
-    "(B,) mm: the mean distance between a 4 x 4 x 4 grid of points through the volume's box seen from poses a and from b (an mTRE, without any truth)."
-    idx = torch.stack(torch.meshgrid(*[torch.linspace(0, n - 1, 4, dtype=torch.float64) for n in drr.volume.shape], indexing="ij"), -1).reshape(-1, 3)
-    A = drr.affine.to(torch.float64).cpu()
-    pts = idx @ A[:3, :3].T + A[:3, 3]
-    a, b = a.to(torch.float64).cpu(), b.to(torch.float64).cpu()
-    inv = lambda T: torch.cat([torch.cat([T[:, :3, :3].transpose(1, 2), -T[:, :3, :3].transpose(1, 2) @ T[:, :3, 3:]], -1), T[:, 3:]], 1)
-    corr = b @ inv(a)
-    moved = pts @ corr[:, :3, :3].transpose(1, 2) + corr[:, None, :3, 3]
-    return torch.linalg.vector_norm(moved - pts, dim=-1).mean(-1)
+    "(B,) mm: the mTRE between poses a and b over a 4 x 4 x 4 grid of points through the volume's box (no truth needed)."
+    return mtre(a.to(torch.float64), b.to(torch.float64), grid_points(drr.volume.shape, drr.affine, 4).to(a.device))
 
 
 def _about(drr: DRR, pose: Tensor, n: int, degrees: float, mm: float, seed: int = 0) -> Tensor:
@@ -1334,13 +1326,9 @@ def trust_check(
     B = pose.shape[0]
     sim = _similarity(metric, metric_kwargs, mask is not None)
     n = check_positive_int(n, "n")
-    g = torch.Generator().manual_seed(check_seed(seed, "seed"))
-    axis = F.normalize(torch.randn(B, n, 3, generator=g, dtype=torch.float64), dim=-1)
-    shift = F.normalize(torch.randn(B, n, 3, generator=g, dtype=torch.float64), dim=-1) * check_positive(translation, "translation", unit="mm")
-    R = axis_angle_to_matrix(axis * math.radians(check_positive(rotation, "rotation", unit="degrees")))
-    c = volume_center(drr).to(torch.float64).cpu()
-    W = make_rigid(R, shift + c - (R @ c[:, None])[..., 0])  # (B, n, 4, 4) motions of the world about the centre (built on the CPU)
-    moved = (W @ pose.to(torch.float64).cpu()[:, None]).reshape(B * n, 4, 4).to(device=pose.device, dtype=pose.dtype)
+    rotation = check_positive(rotation, "rotation", unit="degrees")
+    translation = check_positive(translation, "translation", unit="mm")
+    moved = torch.cat([_about(drr, pose[i : i + 1], n, rotation, translation, check_seed(seed, "seed")) for i in range(B)]).to(pose.dtype)
     with torch.no_grad():
         s0 = sim(drr(pose), fixed, mask).to(torch.float64)
         reps = lambda x: None if x is None else x.expand(B, *x.shape[1:]).repeat_interleave(n, 0)
