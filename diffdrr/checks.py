@@ -5,13 +5,15 @@
 # %% auto #0
 __all__ = ['AFFINE_ATOL', 'is_checking', 'is_real', 'check_real', 'check_positive', 'check_positive_int', 'check_seed',
            'check_choice', 'check_batch', 'check_batch_scalar', 'check_tail', 'check_pose', 'check_shape3',
-           'check_spacing3', 'check_volume', 'check_affine', 'check_points', 'check_rays', 'check_channels',
-           'check_labels', 'check_image', 'check_once']
+           'check_spacing3', 'check_volume', 'check_affine', 'check_points', 'check_rays', 'check_device',
+           'check_memory', 'check_channels', 'check_labels', 'check_image', 'check_once']
 
 # %% ../nbs/api/00_checks.ipynb #5a99950c
 import math
 import operator
+import os
 import weakref
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -21,6 +23,24 @@ from torch import Tensor
 def is_checking() -> bool:
     "Whether value checks run: always, except while `torch.compile` traces (they branch on tensor data)."
     return not torch.compiler.is_compiling()
+
+# %% ../nbs/api/00_checks.ipynb #1a04e2a1
+def _brief(
+    x,  # a tensor, array, number or (nested) sequence
+    k: int = 3,  # most values shown
+    of: int = None,  # the size of the batch `x` was picked from (its entries that failed a check, along x's first dimension): "n of B"
+) -> str:  # e.g. "[0.5, 1.0, 2.0, ...] (128 values)", "[-1.0] (1 of 64)"; "[0.5, 1.0]" when there are at most k of 1
+    "At most `k` values of `x`, flattened in reading order, and their count when some are left out: for error messages."
+    if isinstance(x, Tensor):
+        n, head = x.numel(), x.detach().reshape(-1)[:k].tolist()
+    else:
+        flat = np.asarray(x, dtype=object).reshape(-1)
+        n, head = flat.size, [v.item() if hasattr(v, "item") else v for v in flat[:k]]
+    shown = ", ".join(repr(float(f"{v:.6g}")) if isinstance(v, float) else repr(v) for v in head)  # 6 digits: float32's
+    shown = f"[{shown}]" if n <= k else f"[{shown}, ...]"
+    if of is not None and of > 1:
+        return f"{shown} ({len(x) if np.ndim(x) else 1} of {of})"
+    return shown if n <= k else f"{shown} ({n} values)"
 
 # %% ../nbs/api/00_checks.ipynb #cc748517
 def is_real(x) -> bool:
@@ -140,7 +160,7 @@ def check_batch_scalar(
     if t.ndim > 1:
         raise ValueError(f"{name} must be a float or a tensor of shape (B,); got shape {tuple(t.shape)}")
     if is_checking() and not torch.isfinite(t).all():
-        raise ValueError(f"{name} must be finite; got {t.tolist()}")
+        raise ValueError(f"{name} must be finite; got {_brief(t)}")
     return t.reshape(-1)
 
 # %% ../nbs/api/00_checks.ipynb #f0bdbb78
@@ -168,14 +188,17 @@ def check_pose(
     pose = check_batch(pose, name, (4, 4))
     bottom = pose.new_tensor([0.0, 0.0, 0.0, 1.0]).expand(pose.shape[0], 4)
     if is_checking() and not torch.allclose(pose[:, 3, :].detach(), bottom, atol=atol):
-        raise ValueError(f"{name} must have last row [0, 0, 0, 1]; got {pose[:, 3, :].detach().tolist()}")
+        bad = ~torch.isclose(pose[:, 3, :].detach(), bottom, rtol=0, atol=atol).all(-1)
+        raise ValueError(f"{name} must have last row [0, 0, 0, 1]; got {_brief(pose[bad][:, 3, :], 4, of=len(pose))}")
     R = pose[:, :3, :3].detach()
     eye = torch.eye(3, dtype=R.dtype, device=R.device)
-    err = (R.transpose(-1, -2) @ R - eye).abs().amax()
+    err = (R.transpose(-1, -2) @ R - eye).abs().amax((-1, -2))
     det = torch.linalg.det(R)
-    if is_checking() and (err > atol * 10 or (det < 0).any()):
+    bad = (err > atol * 10) | (det < 0)
+    if is_checking() and bad.any():
         raise ValueError(
-            f"{name}[:, :3, :3] must be a rotation (orthonormal, det +1); got max |R^T R - I| = {err:.2e}, det = {det.tolist()}"
+            f"{name}[:, :3, :3] must be a rotation (orthonormal, det +1); got max |R^T R - I| = {float(err.max()):.2e}, "
+            f"det = {_brief(det[bad], of=len(det))}"
         )
     return pose
 
@@ -296,19 +319,88 @@ def check_rays(
     "Validate the rays of a render call."
     if not isinstance(source, Tensor) or source.ndim != 3 or source.shape[1:] != (1, 3):
         raise ValueError(f"source must have shape (B, 1, 3); got {getattr(source, 'shape', type(source).__name__)}")
-    if not source.is_floating_point() or not torch.isfinite(source).all():
+    if not source.is_floating_point():
         raise ValueError("source must be a finite floating-point tensor")
     if not isinstance(targets, Tensor) or targets.ndim != 3 or targets.shape[-1] != 3:
         raise ValueError(f"targets must be a tensor of shape (B, N, 3); got {getattr(targets, 'shape', type(targets).__name__)}")
-    if not targets.is_floating_point() or not torch.isfinite(targets).all():
+    if not targets.is_floating_point():
         raise ValueError("targets must be a finite floating-point tensor")
     if source.shape[0] != targets.shape[0]:
         raise ValueError(f"source and targets must have one batch size; got {source.shape[0]} and {targets.shape[0]}")
+    # the devices before any value is read: a tensor on another device (or on "meta", which has none) cannot be read here
     devices = {source.device, targets.device} | ({volume.device} if volume is not None else set())
     if len(devices) > 1:
         what = "volume, source and targets" if volume is not None else "source and targets"
         raise ValueError(f"{what} must be on one device; got {sorted(map(str, devices))}")
+    if is_checking() and not torch.isfinite(source).all():
+        raise ValueError("source must be a finite floating-point tensor")
+    if is_checking() and not torch.isfinite(targets).all():
+        raise ValueError("targets must be a finite floating-point tensor")
     return source, targets
+
+# %% ../nbs/api/00_checks.ipynb #25315147
+def check_device(
+    x,  # a tensor (anything else passes: numbers go to the device they are used on)
+    name: str,  # argument name used in error messages
+    device,  # the device it must be on: a torch.device or its name
+    what: str = "the volume's device",  # how the message names that device
+):  # x, unchanged
+    "A tensor on `device` (compared without reading its values)."
+    device = torch.device(device)
+    if isinstance(x, Tensor) and x.device != device:
+        raise ValueError(f"{name} must be on {what} {device}; got a tensor on {x.device}")
+    return x
+
+# %% ../nbs/api/00_checks.ipynb #cfd90590
+def _available_memory(device: torch.device):  # bytes, or None where unknown
+    "What work on `device` can still allocate: a GPU's free memory, or the system's available memory (within a container's limit)."
+    if device.type == "meta":
+        return None
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    have = None
+    try:
+        with open("/proc/meminfo") as f:
+            have = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        try:
+            have = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, OSError, ValueError):
+            pass
+    try:  # a container's memory limit (cgroup v2): the limit less what is in use, not counting reclaimable page cache
+        cg = Path("/sys/fs/cgroup")
+        limit = (cg / "memory.max").read_text().strip()
+        if limit != "max":
+            stat = dict(line.split() for line in (cg / "memory.stat").read_text().splitlines())
+            room = int(limit) - int((cg / "memory.current").read_text()) + int(stat.get("inactive_file", 0))
+            have = room if have is None else min(have, room)
+    except (OSError, ValueError):
+        pass
+    return have
+
+
+def _size(n: int) -> str:
+    "A number of bytes in decimal units: 164.0 TB."
+    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+
+
+def check_memory(
+    need: int,  # bytes the work would allocate
+    device,  # where: a torch.device or its name
+    what: str,  # what needs them, the start of the message, e.g. "a 1000000 x 1000000 detector (one view)"
+    advice: str = "",  # how to need less, the end of the message, e.g. "choose a smaller height or width"
+) -> int:  # need, unchanged
+    "Refuse, before anything is allocated, work that needs more memory than `device` has available."
+    device = torch.device(device)
+    have = _available_memory(device)
+    if have is not None and need > have:
+        where = str(device) if device.type == "cuda" else "this machine"
+        raise ValueError(f"{what} would need about {_size(need)} ({need} bytes) of memory, and {where} has {_size(have)} available"
+                         + (f"; {advice}" if advice else ""))
+    return need
 
 # %% ../nbs/api/00_checks.ipynb #5b54c94a
 def check_channels(

@@ -20,7 +20,8 @@ import torch
 
 from . import __version__
 from .dataset import RAS_AP, SEED_AP, PoseDistribution, Views, check_out, generate, load_ct
-from .drr import BACKENDS, RENDERERS
+from .checks import check_memory
+from .drr import _BYTES_PER_PIXEL, BACKENDS, RENDERERS
 
 # %% ../nbs/api/19_cli.ipynb #ff790dcc
 _DEBUG_ENV = "DIFFDRR_DEBUG"  # set to 1 for Python's traceback of an error instead of its one line
@@ -124,7 +125,6 @@ def parser() -> argparse.ArgumentParser:
 # %% ../nbs/api/19_cli.ipynb #eb6ae6ba
 _SUFFIXES = (".png", ".npy", ".tif", ".tiff")
 _EXIT_ERROR, _EXIT_INPUT, _EXIT_INTERRUPTED = 1, 2, 130  # an unexpected failure; bad input; stopped by Ctrl-C
-_BYTES_PER_PIXEL = 160  # peak memory of one pixel of one view besides its image: its ray in float64 and float32, the kernels' per-ray state (measured: about 155)
 
 
 def _device(arg) -> torch.device:
@@ -162,52 +162,15 @@ def _check_detector(a):
             raise ValueError(f"--{name} must be a positive distance in mm; got {v}")
 
 
-def _available_memory(device: torch.device):  # bytes, or None where unknown
-    "What a render on `device` can still allocate: the GPU's free memory, or the system's available memory (within a container's limit)."
-    if device.type == "cuda":
-        return torch.cuda.mem_get_info(device)[0]
-    have = None
-    try:
-        with open("/proc/meminfo") as f:
-            have = next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
-    except (OSError, StopIteration, ValueError):
-        try:
-            have = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        except (AttributeError, OSError, ValueError):
-            pass
-    try:  # a container's memory limit (cgroup v2): the limit less what is in use, not counting reclaimable page cache
-        cg = Path("/sys/fs/cgroup")
-        limit = (cg / "memory.max").read_text().strip()
-        if limit != "max":
-            stat = dict(line.split() for line in (cg / "memory.stat").read_text().splitlines())
-            room = int(limit) - int((cg / "memory.current").read_text()) + int(stat.get("inactive_file", 0))
-            have = room if have is None else min(have, room)
-    except (OSError, ValueError):
-        pass
-    return have
-
-
-def _size(n: int) -> str:
-    "A number of bytes in decimal units: 164.0 TB."
-    for unit in ("bytes", "kB", "MB", "GB", "TB", "PB"):
-        if n < 1000 or unit == "PB":
-            return f"{n} bytes" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1000
-
-
 def _check_memory(a, device: torch.device, views: int = 1, stored: int = 0, itemsize: int = 4):
     "Refuse, before anything is allocated, a render that cannot fit in memory: `views` rendered together, `stored` images kept (a shard)."
     H, W = a.height, a.width or a.height
     C = 1 + len(a.structures) if a.structures else (2 if a.labels else 1)  # at least: the label ids are known once the map is read
     need = H * W * (views * (_BYTES_PER_PIXEL + 4 * C) + stored * C * itemsize)
-    have = _available_memory(device)
-    if have is not None and need > have:
-        what, smaller = ("one view", "--height or --width") if a.command == "render" else (
-            f"a batch of {views} views and a shard of {stored}", "--height, --width, --batch-size or --shard-size")
-        what += f" ({C} channels)" if C > 1 else ""
-        where = str(device) if device.type == "cuda" else "this machine"
-        raise ValueError(f"--height {H} x --width {W}: {what} would need about {_size(need)} ({need} bytes) of memory, and "
-                         f"{where} has {_size(have)} available; choose a smaller {smaller}")
+    what, smaller = ("one view", "--height or --width") if a.command == "render" else (
+        f"a batch of {views} views and a shard of {stored}", "--height, --width, --batch-size or --shard-size")
+    what += f" ({C} channels)" if C > 1 else ""
+    check_memory(need, device, f"--height {H} x --width {W}: {what}", f"choose a smaller {smaller}")
 
 
 def _read_pose(values) -> torch.Tensor:  # (1, 4, 4) float64

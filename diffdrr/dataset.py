@@ -464,7 +464,7 @@ class RandomDRRs(IterableDataset):
         self.views, self.n, self.epoch = views, int(n), 0
 
     def set_epoch(self, epoch: int):
-        "Draw epoch `epoch`'s views (dataset seed + epoch)."
+        "Draw epoch `epoch`'s views (a dataset seed drawn from (seed, epoch); epoch 0 is the dataset itself)."
         self.epoch = check_seed(epoch, "epoch")
 
     def indices(self, worker: int = 0, n_workers: int = 1) -> range:
@@ -481,11 +481,16 @@ class RandomDRRs(IterableDataset):
         idx = self.indices(*((info.id, info.num_workers) if info is not None else (0, 1)))
         views = self.views
         if self.epoch:
-            views = _reseed(views, views.seed + self.epoch)
+            views = _reseed(views, _epoch_seed(views.seed, self.epoch))
         _one_thread_in_workers()
         for i in idx:
             img, pose = views.render([i])
             yield _item(views, i, img[0].cpu(), pose[0])
+
+
+def _epoch_seed(seed: int, epoch: int) -> int:
+    "The dataset seed of epoch `epoch > 0`: a 64-bit draw from the pair (seed, epoch), so epoch 1 of seed 0 is not epoch 0 of seed 1."
+    return int(np.random.SeedSequence([seed, epoch]).generate_state(1, np.uint64)[0])
 
 
 def _reseed(views: Views, seed: int) -> Views:

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .checks import check_batch_scalar, check_points, check_pose, check_positive_int, is_checking
+from .checks import _brief, check_batch_scalar, check_points, check_pose, check_positive_int, is_checking
 
 # %% ../nbs/api/04_detector.ipynb #66b4dc19
 def make_intrinsics(
@@ -29,7 +29,7 @@ def make_intrinsics(
     vals = [check_batch_scalar(v, n) for v, n in zip((sdd, delx, dely, x0, y0), ("sdd", "delx", "dely", "x0", "y0"))]
     for v, n in zip(vals[:3], ("sdd", "delx", "dely")):
         if is_checking() and (v <= 0).any():
-            raise ValueError(f"{n} must be positive (mm); got {v.tolist()}")
+            raise ValueError(f"{n} must be positive (mm); got {_brief(v[v <= 0], of=len(v))}")
     dtype = vals[0].dtype
     for v in vals[1:]:
         dtype = torch.promote_types(dtype, v.dtype)
@@ -69,7 +69,7 @@ def _check_K(K):
     if is_checking() and not torch.isfinite(K).all():
         raise ValueError("K must be finite; got NaN or inf values")
     if is_checking() and ((K[:, 0, 0] <= 0).any() or (K[:, 1, 1] <= 0).any()):
-        raise ValueError(f"K must have positive focal lengths K[0, 0] and K[1, 1]; got {K[:, 0, 0].tolist()}, {K[:, 1, 1].tolist()}")
+        raise ValueError(f"K must have positive focal lengths K[0, 0] and K[1, 1]; got {_brief(K[:, 0, 0])}, {_brief(K[:, 1, 1])}")
     if is_checking() and ((K[:, 0, 1] != 0).any() or (K[:, 2] != K.new_tensor([0.0, 0, 1])).any()):
         raise ValueError("K must be [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew); got other entries")
     return K
@@ -91,7 +91,7 @@ def _check_sdd(sdd) -> Tensor:
     "A positive source-to-detector distance, float or (B,), as a (B,) tensor."
     sdd = check_batch_scalar(sdd, "sdd")
     if is_checking() and (sdd <= 0).any():
-        raise ValueError(f"sdd must be positive (mm); got {sdd.tolist()}")
+        raise ValueError(f"sdd must be positive (mm); got {_brief(sdd[sdd <= 0], of=len(sdd))}")
     return sdd
 
 
@@ -234,13 +234,18 @@ def from_projection_matrix(
         raise ValueError(f"P must be finite; got {int((~torch.isfinite(P)).sum())} NaN or inf entries")
     M = P[:, :, :3]
     sv = torch.linalg.svdvals(M.detach())
-    if (sv[:, -1] <= 1e-12 * sv[:, 0]).any():
-        raise ValueError(f"P[:, :3] must be non-singular (rank 3: a finite source position); got singular values {sv.tolist()}")
+    # singular to the precision P is stored in: a rank-2 P rounded to float32 keeps a smallest singular value near
+    # float32's epsilon (about 1e-7) times the largest, not 0, and would be misread later as skewed or mirrored
+    rcond = max(1e-12, 16 * torch.finfo(P.dtype).eps)
+    singular = sv[:, -1] <= rcond * sv[:, 0]
+    if singular.any():
+        raise ValueError(f"P[:, :3] must be non-singular (rank 3: a finite source position); got smallest / largest singular value "
+                         f"{_brief(sv[singular, -1] / sv[singular, 0], of=len(sv))} (at most {rcond:.2g} in {P.dtype})")
     det = torch.linalg.det(M.detach())
     if (det < 0).any():
         raise ValueError(
             f"P must describe a right-handed camera, det(P[:, :3]) > 0 (pixel indices along +x and +y, depth along +z); "
-            f"got det {det.tolist()}: a mirrored camera, or P scaled by a negative number (then pass -P)"
+            f"got det {_brief(det[det < 0], of=len(det))}: a mirrored camera, or P scaled by a negative number (then pass -P)"
         )
     U, Q = _rq(M)
     d = torch.sign(torch.diagonal(U, dim1=-2, dim2=-1))  # make K's diagonal positive
@@ -248,7 +253,7 @@ def from_projection_matrix(
     K = torch.triu(U / U[:, 2:, 2:])
     skew = (K[:, 0, 1] / K[:, 0, 0]).detach()
     if (skew.abs() > skew_tol).any():
-        raise ValueError(f"P must have no pixel skew (|K[0, 1]| / K[0, 0] <= skew_tol = {skew_tol:g}); got {skew.tolist()}")
+        raise ValueError(f"P must have no pixel skew (|K[0, 1]| / K[0, 0] <= skew_tol = {skew_tol:g}); got {_brief(skew[skew.abs() > skew_tol], of=len(skew))}")
     K = K * K.new_tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
     t_cam = torch.linalg.solve(K, P[:, :, 3:] / U[:, 2:, 2:])  # -R^T t
     R = Q.transpose(-1, -2)
@@ -261,7 +266,7 @@ def from_projection_matrix(
         (name, v), = given.items()
         v = check_batch_scalar(v, name).to(K)
         if (v <= 0).any():
-            raise ValueError(f"{name} must be positive (mm); got {v.tolist()}")
+            raise ValueError(f"{name} must be positive (mm); got {_brief(v[v <= 0], of=len(v))}")
         fx, fy = K[:, 0, 0], K[:, 1, 1]
         sdd = {"sdd": v, "delx": fy * v, "dely": fx * v}[name]
         out.update(sdd=sdd, **intrinsics_to_params(K, sdd, height, width))
@@ -303,7 +308,7 @@ def backproject_pixels(
     if not depth.is_floating_point():
         depth = depth.to(pixels.dtype)
     if is_checking() and (not torch.isfinite(depth).all() or (depth.detach() <= 0).any()):
-        raise ValueError(f"depth must be positive and finite (mm along the principal ray); got {depth.detach().flatten()[:8].tolist()}")
+        raise ValueError(f"depth must be positive and finite (mm along the principal ray); got {_brief(depth)}")
     pose, K, pixels = _pose_and_K(pose, K, pixels)
     depth = depth.to(device=pixels.device, dtype=pixels.dtype)
     try:

@@ -13,7 +13,7 @@ from torch import Tensor
 from .detector import Detector, backproject_pixels, make_intrinsics, project_points, projection_matrix
 from .geometry import seed_to_pose
 from .render import BACKENDS as BACKEND_TABLE
-from .checks import check_affine, check_channels, check_labels, check_once, check_pose, check_rays, check_volume
+from .checks import _brief, check_affine, check_channels, check_device, check_labels, check_memory, check_once, check_pose, check_rays, check_volume, is_checking
 from .render import RenderSettings, check_chunk_size, choose_backend, grid_rays, line_integrals, n_samples
 from .siddon import siddon
 from .trilinear import trilinear
@@ -40,6 +40,16 @@ BACKENDS = ("auto",) + tuple(BACKEND_TABLE)  # the names `backend=` takes: "auto
 
 
 _SEED_ARGS = ("sdr", "theta", "phi", "gamma", "bx", "by", "bz")
+_BYTES_PER_PIXEL = 160  # peak memory of one pixel of one view besides its image: its ray in float64 and float32, the kernels' per-ray state (measured: about 155)
+
+
+def _check_detector_memory(height: int, width: int, views: int, channels: int, device: torch.device):
+    "Refuse, before anything is allocated, a render of `views` views of a `height` x `width` detector that cannot fit on `device`."
+    need = height * width * views * (_BYTES_PER_PIXEL + 4 * channels)
+    if is_checking() and (views == 1 or need > 2**30):  # a batch under 1 GB is not worth reading the system's memory for
+        what = "one view" if views == 1 else f"a batch of {views} views"
+        check_memory(need, device, f"a {height} x {width} detector: {what}" + (f" ({channels} channels)" if channels > 1 else ""),
+                     "choose a smaller height or width" + ("" if views == 1 else ", or render fewer views at once"))
 
 
 def _geometry_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -124,6 +134,7 @@ class DRR(torch.nn.Module):
         self.register_buffer("labels", None if labels is None else check_labels(labels, data.shape, data.device))
         self._channel_cache = (None, None)
         self.detector = Detector(height, width, delx, dely, sdd, x0, y0)
+        _check_detector_memory(self.detector.height, self.detector.width, 1, 1, data.device)  # before a render allocates it
         self.renderer, self.n_points, self.step, self.chunk_size = renderer, n_points, step, chunk_size
         self.backend = backend
         # what every backend is told, built (and validated) once; chunk_size bounds the PyTorch backend's memory and
@@ -175,6 +186,9 @@ class DRR(torch.nn.Module):
                 pose = args[0]
             args = ()
         seed = _seed_view(args, kwargs, params)
+        device = self.volume.device
+        for name, v in [("pose", pose), ("params", params)] + list(seed.items()):  # before any value is read
+            check_device(v, name, device)
         unknown = set(kwargs) - {"sdd", "delx", "dely", "x0", "y0", "K"}
         if unknown:
             raise TypeError(f"unexpected keyword arguments {sorted(unknown)}; expected the seed's {_SEED_ARGS} or sdd, delx, dely, x0, y0, K")
@@ -189,9 +203,12 @@ class DRR(torch.nn.Module):
             pose, kwargs["sdd"] = seed_to_pose(**seed)
         elif pose is None:
             raise ValueError("give a pose (B, 4, 4) or the seed's view parameters sdr, theta, phi, gamma, bx, by, bz")
+        check_device(pose, "pose", device)  # the seed's pose is built on its parameters' device
+        for name, v in kwargs.items():  # overrides may also be CPU tensors: they are moved to the pose's device
+            if isinstance(v, Tensor) and v.device.type != "cpu":
+                check_device(v, name, device, "the volume's device or the CPU:")
         pose = check_pose(pose)
-        if pose.device != self.volume.device:
-            raise ValueError(f"pose must be on the volume's device {self.volume.device}; got {pose.device}")
+        _check_detector_memory(self.height, self.width, pose.shape[0], 1, device)
         dtype = _geometry_dtype(self.volume.dtype)  # the volume sets the precision of the rays (never below float32)
         pose = pose.to(dtype)
         kwargs = {k: (v.to(device=pose.device, dtype=dtype) if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
@@ -228,6 +245,8 @@ class DRR(torch.nn.Module):
     ) -> Tensor:  # (B, N) line integrals, value x mm; (B, C, N) with `channels`
         "Line integrals of `values` along given rays, by this DRR's renderer, settings and backend."
         if not torch.compiler.is_compiling():  # the boundary: a traced call cannot branch on values
+            for name, x in (("values", values), ("source", source), ("targets", targets), ("channels", channels)):
+                check_device(x, name, self.volume.device, "the DRR's device")  # before any value is read
             values = check_once(check_volume, values, "values")
             check_rays(source, targets, values)
             if channels is not None:
@@ -252,6 +271,11 @@ class DRR(torch.nn.Module):
         if not ids or len(set(ids)) != len(ids) or min(ids) < 0:
             raise ValueError(f"structures must be a non-empty list of distinct non-negative integer label ids; got {structures!r}")
         if self._channel_cache[0] != ids:
+            present = set(torch.unique(self.labels).tolist()) if is_checking() else set(ids)
+            unknown = [i for i in ids if i not in present]
+            if unknown:  # an id absent from the label map would render an all-zero channel
+                raise ValueError(f"structures must be label ids present in labels; got {_brief(unknown)}, absent from a label map "
+                                 f"holding {len(present)} ids {_brief(sorted(present))}")
             self._channel_cache = (ids, _channel_map(self.labels, [[i] for i in ids])[0])
         return self._channel_cache[1], len(ids) + 1
 
@@ -260,6 +284,7 @@ class DRR(torch.nn.Module):
         unknown = set(kwargs) - {"sdd", "delx", "dely", "x0", "y0", "K"}
         if unknown:
             raise TypeError(f"unexpected keyword arguments {sorted(unknown)}; expected sdd, delx, dely, x0, y0, K")
+        check_device(pose, "pose", self.volume.device)
         pose = check_pose(pose)
 
         def as_t(v):

@@ -16,7 +16,7 @@ import math
 import torch
 from torch import Tensor
 
-from .checks import check_batch, check_batch_scalar, check_choice, check_pose, check_shape3, check_spacing3, check_tail, is_checking
+from .checks import _brief, check_batch, check_batch_scalar, check_choice, check_pose, check_shape3, check_spacing3, check_tail, is_checking
 
 # %% ../nbs/api/01_geometry.ipynb #9d1aadcb
 _all_ = ["check_pose"]  # defined in `diffdrr.checks`; re-exported here, where it has always been imported from
@@ -376,7 +376,7 @@ def seed_to_pose(
         raise ValueError(f"sdr, theta, phi, gamma, bx, by, bz must be floats or tensors of one shape (B,); got shapes {shapes}") from None
     sdr, theta, phi, gamma, bx, by, bz = vals
     if is_checking() and (sdr <= 0).any():
-        raise ValueError(f"sdr must be positive; got {sdr.tolist()}")
+        raise ValueError(f"sdr must be positive; got {_brief(sdr[sdr <= 0], of=len(sdr))}")
     R = euler_angles_to_matrix(torch.stack([theta, phi, gamma], -1), "ZYX")
     b = torch.stack([bx, by, bz], -1)
     source = b + sdr[:, None] * R[..., 0]
@@ -422,8 +422,9 @@ def _check_angle(x, name: str, limit: float, degrees: bool) -> Tensor:
     t = check_batch_scalar(x, name)
     bound = limit if degrees else math.radians(limit)
     unit = "degrees" if degrees else "radians"
-    if (t.abs() > bound * (1 + 1e-12)).any():
-        raise ValueError(f"{name} must lie in [-{bound:g}, {bound:g}] {unit}; got {t.tolist()}")
+    out = t.abs() > bound * (1 + 1e-12)
+    if out.any():
+        raise ValueError(f"{name} must lie in [-{bound:g}, {bound:g}] {unit}; got {_brief(t[out], of=len(t))}")
     return t
 
 
@@ -439,7 +440,7 @@ def carm_to_pose(
     b = _check_angle(secondary_angle, "secondary_angle", 90.0, degrees)
     sod = check_batch_scalar(sod, "sod")
     if (sod <= 0).any():
-        raise ValueError(f"sod must be positive (mm, source to isocentre); got {sod.tolist()}")
+        raise ValueError(f"sod must be positive (mm, source to isocentre); got {_brief(sod[sod <= 0], of=len(sod))}")
     dtype = torch.promote_types(torch.promote_types(a.dtype, b.dtype), sod.dtype)
     if isocenter is None:
         iso = torch.zeros(1, 3, dtype=dtype, device=a.device)
@@ -450,7 +451,7 @@ def carm_to_pose(
         if iso.shape[-1:] != (3,) or iso.ndim not in (1, 2):
             raise ValueError(f"isocenter must have shape (3,) or (B, 3) in mm; got shape {tuple(iso.shape)}")
         if not torch.isfinite(iso).all():
-            raise ValueError(f"isocenter must be finite; got {iso.tolist()}")
+            raise ValueError(f"isocenter must be finite; got {_brief(iso[~torch.isfinite(iso)])}")
         iso = iso.reshape(-1, 3)
         dtype = torch.promote_types(dtype, iso.dtype)
     devices = {a.device, b.device, sod.device, iso.device}
@@ -480,14 +481,16 @@ def pose_to_carm(
     iso = t.new_zeros(1, 3) if isocenter is None else torch.as_tensor(isocenter).to(t).reshape(-1, 3)
     x, z = R[..., 0], R[..., 2]
     if (x[:, 2].abs() > 1e-6).any():
-        raise ValueError(f"pose must be a C-arm pose: image columns (pose[:, :3, 0]) level (no S component); got {x[:, 2].tolist()}")
+        raise ValueError(f"pose must be a C-arm pose: image columns (pose[:, :3, 0]) level (no S component); got {_brief(x[:, 2][x[:, 2].abs() > 1e-6], of=len(x))}")
     a = torch.atan2(x[:, 1], x[:, 0])  # x = Rz(a) (1, 0, 0) for every secondary angle
     b = torch.atan2(z[:, 2], -torch.sin(a) * z[:, 0] + torch.cos(a) * z[:, 1])
     v = iso - t
     sod = (v * z).sum(-1)
     off = torch.linalg.vector_norm(v - sod[:, None] * z, dim=-1)
-    if (sod <= 0).any() or (off > 1e-6 * sod.abs().clamp_min(1.0)).any():
-        raise ValueError(f"isocenter must lie on the principal ray in front of the source; got distances off the ray {off.tolist()} mm")
+    bad = (sod <= 0) | (off > 1e-6 * sod.abs().clamp_min(1.0))
+    if bad.any():
+        raise ValueError(f"isocenter must lie on the principal ray in front of the source; got distances off the ray {_brief(off[bad])} mm and "
+                         f"along it {_brief(sod[bad], of=len(sod))} mm")
     if degrees:
         a, b = torch.rad2deg(a), torch.rad2deg(b)
     return dict(primary_angle=a, secondary_angle=b, sod=sod)
@@ -502,8 +505,9 @@ def gantry_to_pose(
     "The beam's-eye-view camera pose of a radiotherapy gantry angle (IEC 61217, HFS patient, collimator and couch at 0)."
     g = check_batch_scalar(gantry_angle, "gantry_angle")
     full = 360.0 if degrees else 2 * math.pi
-    if ((g < 0) | (g >= full)).any():
-        raise ValueError(f"gantry_angle must lie in [0, {full:g}) {'degrees' if degrees else 'radians'}; got {g.tolist()}")
+    out = (g < 0) | (g >= full)
+    if out.any():
+        raise ValueError(f"gantry_angle must lie in [0, {full:g}) {'degrees' if degrees else 'radians'}; got {_brief(g[out], of=len(g))}")
     return carm_to_pose(g - full / 2, torch.zeros_like(g), sad, isocenter, degrees)
 
 # %% ../nbs/api/01_geometry.ipynb #c4a1d102

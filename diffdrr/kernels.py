@@ -243,6 +243,11 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
     i2, a2, st2, da2, l2 = _start(s2, d2, amin, 0, n2)
     flat = i0 * S0 + i1 * S1 + i2 * S2
     f0, f1, f2 = st0 * S0, st1 * S1, st2 * S2
+    # for the volume gradient each plane crossing is computed afresh, (plane - s) / d, as `_start` and `_bounds` compute
+    # it, not by adding 1 / d step after step: a walk through a slab [plo, phi) then meets the very alphas of a walk
+    # through the whole box, so the volume gradient does not depend on how many slabs (threads) share the work (the
+    # end-point gradients alone walk whole rays, and keep the cheaper running sum)
+    up0, up1, up2 = int(st0 > 0), int(st1 > 0), int(st2 > 0)  # the next plane: i + 1 going up, i going down
     mu = _eff(vol, flat, chan, gch)
     mu_first = mu
     a, acc = amin, 0.0
@@ -254,7 +259,8 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
             if want_vol:
                 gvol[flat] += cv * _gw(flat, chan, gch) * (a0 - a)
             acc += mu * (a0 - a)
-            a, i0, flat, a0 = a0, i0 + st0, flat + f0, a0 + da0
+            a, i0, flat = a0, i0 + st0, flat + f0
+            a0 = (i0 + up0 - s0) / d0 if want_vol else a0 + da0
             nxt = _eff(vol, flat, chan, gch)
             if want_end:
                 R0 += mu - nxt
@@ -265,7 +271,8 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
             if want_vol:
                 gvol[flat] += cv * _gw(flat, chan, gch) * (a1 - a)
             acc += mu * (a1 - a)
-            a, i1, flat, a1 = a1, i1 + st1, flat + f1, a1 + da1
+            a, i1, flat = a1, i1 + st1, flat + f1
+            a1 = (i1 + up1 - s1) / d1 if want_vol else a1 + da1
             nxt = _eff(vol, flat, chan, gch)
             if want_end:
                 R1 += mu - nxt
@@ -276,7 +283,8 @@ def _siddon_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0
             if want_vol:
                 gvol[flat] += cv * _gw(flat, chan, gch) * (a2 - a)
             acc += mu * (a2 - a)
-            a, i2, flat, a2 = a2, i2 + st2, flat + f2, a2 + da2
+            a, i2, flat = a2, i2 + st2, flat + f2
+            a2 = (i2 + up2 - s2) / d2 if want_vol else a2 + da2
             nxt = _eff(vol, flat, chan, gch)
             if want_end:
                 R2 += mu - nxt
@@ -720,9 +728,11 @@ def _endpoint_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, grad, order, nt
 
 
 @njit(parallel=True, cache=True)
-def _volume_kernel(vol, gvol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, edges, part, order, want_end, chan=None):
-    """Volume gradient of the rays `order` (and with `want_end` each slab's share of their end-point gradients,
-    part[k, q]): one slab of axis-0 layers [edges[k], edges[k+1]) per thread, so no two threads add into one voxel."""
+def _volume_kernel(vol, gvol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, edges, order, chan=None):
+    """Volume gradient of the rays `order`: one slab of axis-0 layers [edges[k], edges[k+1]) per thread, so no two
+    threads add into one voxel. Every voxel receives its terms in ray order, each the same number whatever the slabs
+    (see `_siddon_ray_grad`; a trilinear sample's weights do not depend on them), so the sum is the same bits on any
+    number of threads."""
     B, N = L.shape
     for k in prange(edges.shape[0] - 1):
         plo, phi = edges[k], edges[k + 1]
@@ -730,14 +740,11 @@ def _volume_kernel(vol, gvol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, edges, part
             b, j, s0, s1, s2, t0, t1, t2 = _ray(order[q], N, s, t)
             Lb = np.float64(L[b, j])
             if chan is None:
-                r = _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb,
-                              np.float64(g[b, 0, j]), True, want_end, None, None)
+                _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb,
+                          np.float64(g[b, 0, j]), True, False, None, None)
             else:
-                r = _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb,
-                              1.0, True, want_end, chan, g[b, :, j])
-            if want_end:
-                for i in range(7):
-                    part[k, q, i] = r[i]
+                _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb,
+                          1.0, True, False, chan, g[b, :, j])
 
 # %% ../nbs/api/09_kernels.ipynb #7881aa1d
 class _threads:
@@ -856,6 +863,10 @@ class FusedRender(torch.autograd.Function):
         out = torch.empty((B, 1 if chan is None else n_channels, N), dtype=work)
         order = ray_order(volume, s, t)
         ctx.ends = None
+        # the one walk keeps one set of end-point gradients per ray, for a single channel: with a channel map the
+        # forward kernel runs and the backward pass walks again, whatever the caller asked (the seam's `one_walk` never
+        # asks with channels; this module does not rely on it)
+        ends = ends and chan is None
         if out.numel():
             with _threads() as nthreads:
                 if ends:  # one walk gives the image and the end-point gradients for g = 1: I = L dI/dL
@@ -892,27 +903,21 @@ class FusedRender(torch.autograd.Function):
                 edges = _slabs(volume.shape[p], nthreads)
                 sp, tp = s[..., perm].contiguous().numpy(), t[..., perm].contiguous().numpy()
                 shape_p, S_p = [volume.shape[a] for a in perm], [S[a] for a in perm]
-                grad_p = np.zeros((B * N, 7)) if want_end else None
                 for r0 in range(0, B * N, ctx.chunk_size):
-                    rays = order[r0 : r0 + ctx.chunk_size]
-                    part = np.zeros((len(edges) - 1, len(rays), 7) if want_end else (1, 1, 7))
-                    _volume_kernel(vol, gvol, *shape_p, *S_p, M, sp, tp, length.numpy(), g.numpy(), edges, part, rays,
-                                   want_end, chan)
-                    if want_end:
-                        grad_p[rays] = part.sum(0)
-                if want_end:
-                    inv = list(np.argsort(perm))
-                    grad = torch.from_numpy(grad_p[:, inv + [3 + i for i in inv] + [6]]).reshape(B, N, 7).to(volume.dtype)
+                    _volume_kernel(vol, gvol, *shape_p, *S_p, M, sp, tp, length.numpy(), g.numpy(), edges,
+                                   order[r0 : r0 + ctx.chunk_size], chan)
                 grad_v = gv.to(ctx.dtype)
-            elif want_end and ctx.ends is not None:  # kept by the forward pass for g = 1; linear in g
+            # the rays' gradients by whole rays, one thread each, never from slab pieces: a sum of pieces would depend
+            # on how many slabs (threads) cut the ray
+            if want_end and ctx.ends is not None:  # kept by the forward pass for g = 1; linear in g
                 grad = ctx.ends * g[:, 0, :, None]
             elif want_end:
                 grad = torch.empty((B, N, 7), dtype=volume.dtype)
                 _endpoint_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(), g.numpy(), grad.numpy(),
                                  order, nthreads, _BLOCK, chan)
         gs = gt = gl = None
-        if need_s:
-            gs = (grad[..., :3].sum(1, keepdim=True) if s.shape[1] == 1 else grad[..., :3]).to(ctx.dtype)
+        if need_s:  # one source per pose: its rays' terms summed by NumPy (one thread, a fixed order), not by torch's threads
+            gs = (torch.from_numpy(grad[..., :3].numpy().sum(1, keepdims=True)) if s.shape[1] == 1 else grad[..., :3]).to(ctx.dtype)
         if need_t:
             gt = grad[..., 3:6].to(ctx.dtype)
         if need_l:

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULES', 'WORLDS', 'XRAY_SCHEDULE', 'METHODS', 'volume_center', 'Registration', 'resize_drr',
            'RegistrationResult', 'RegistrationSettings', 'register', 'SearchSettings', 'global_register', 'xray_drr',
-           'truncation_mask', 'XrayStage', 'register_xray', 'trust_check']
+           'truncation_mask', 'XrayStage', 'register_xray', 'residual_distortion', 'trust_check']
 
 # %% ../nbs/api/15_registration.ipynb #73502a04
 import inspect
@@ -23,14 +23,14 @@ import torch.nn.functional as F
 from torch import Tensor
 from tqdm import tqdm
 
-from .checks import check_choice, check_image, check_positive, check_positive_int, check_seed
+from .checks import _brief, check_choice, check_image, check_positive, check_positive_int, check_seed
 from .data import _LPS_TO_RAS as _LPS_TO_RAS_NP
 from .data import MU_WATER, hu_to_mu, read
 from .detector import Detector, from_projection_matrix, intrinsics_to_params
 from .drr import DRR
 from .geometry import (_TRIU, PARAMETERIZATIONS, axis_angle_to_matrix, check_pose, euler_angles_to_matrix, make_pose, make_rigid,
                               pose_to_parameters)
-from .metrics import SIMILARITIES, grid_points, mtre
+from .metrics import SIMILARITIES, _blur, _check_mask, _window, check_images, grid_points, mtre
 from .volume import Volume, grid_center
 
 # %% ../nbs/api/15_registration.ipynb #27c751cf
@@ -123,7 +123,7 @@ def _check_pivot(pivot, B: int, like: Tensor) -> Tensor:
     if p.shape not in ((3,), (1, 3), (B, 3)):
         raise ValueError(f"pivot must be a point (3,) or points (B, 3) with B = {B}, in world mm; got shape {tuple(p.shape)}")
     if not torch.isfinite(p).all():
-        raise ValueError(f"pivot must be finite; got {p.tolist()}")
+        raise ValueError(f"pivot must be finite; got {_brief(p)}")
     return p.reshape(-1, 3).expand(B, 3)
 
 # %% ../nbs/api/15_registration.ipynb #4b76d6c6
@@ -185,7 +185,7 @@ class RegistrationResult:
     search: list = None  # `global_register`: per item, the sweep and the multi-start refinement (see there)
     stages: list = None  # `register_xray`: the `RegistrationResult` of each stage of its schedule
     projection: Tensor = None  # `register_xray`: (1, 3, 4) projection matrix of the final pose at the X-ray's own pixels, in its world
-    trusted: list = None  # `register_xray`: per item, True where `trust_check` finds the pose a sharp optimum (not the same as correct)
+    trusted: list = None  # `register_xray`: per item, True where `trust_check` finds the pose a sharp optimum and the X-ray's shape matched (not the same as correct)
     trust: dict = None  # `register_xray`: the numbers behind `trusted` (see `trust_check`)
 
     @property
@@ -282,7 +282,7 @@ def _check_pivot_form(pivot, name: str = "pivot"):
     if p.ndim not in (1, 2) or p.shape[-1] != 3:
         raise ValueError(f"{name} must be None, a point (3,) or points (B, 3) in world mm; got shape {tuple(p.shape)}")
     if not torch.isfinite(p).all():
-        raise ValueError(f"{name} must be finite; got {p.tolist()}")
+        raise ValueError(f"{name} must be finite; got {_brief(p)}")
     return pivot
 
 
@@ -322,6 +322,7 @@ class RegistrationSettings:
     tol: float = 1e-7  # loss units (1 - similarity): the smallest decrease that counts as a new best; L-BFGS stops when a step changes the loss or the parameters by less, or the slope along its direction is above -tol
     progress: bool = True  # show a tqdm progress bar
     record_poses: bool = True  # keep the pose of every evaluation in `RegistrationResult.poses`
+    coarsen: bool = False  # average the volume's voxels at each level to about 3/4 of that level's pixel footprint (`_coarsen`): coarse levels walk fewer, larger voxels
 
     def __post_init__(self):
         set_ = lambda name, value: object.__setattr__(self, name, value)  # the dataclass is frozen
@@ -351,6 +352,7 @@ class RegistrationSettings:
         set_("tol", check_positive(self.tol, "tol", allow_zero=True))
         _check_flag(self.progress, "progress")
         _check_flag(self.record_poses, "record_poses")
+        _check_flag(self.coarsen, "coarsen")
 
     @property
     def iterations_per_level(self) -> tuple:
@@ -401,7 +403,7 @@ def register(
     optimize_level = _adam_level if s.optimizer == "adam" else _lbfgs_level
     bar = tqdm(total=sum(s.iterations_per_level) * (B if s.optimizer == "lbfgs" else 1), disable=not s.progress, desc="register", leave=False)
     try:
-        for level in _levels(drr, target, masks, sim, pivot, s):
+        for level in _levels(drr, target, masks, sim, pivot, s, pose):
             optimize_level(run, level, s, bar)
     finally:
         bar.close()
@@ -446,15 +448,16 @@ class _Level:
     pivot: Tensor  # (B, 3) world mm: the centre of rotation of each item
 
 
-def _levels(drr: DRR, target: Tensor, masks: Tensor, sim, pivot: Tensor, s: RegistrationSettings):
-    "The levels of `s.scales`, coarse first, each made when the one before has finished."
+def _levels(drr: DRR, target: Tensor, masks: Tensor, sim, pivot: Tensor, s: RegistrationSettings, pose: Tensor):
+    "The levels of `s.scales`, coarse first, each made when the one before has finished (with `s.coarsen`, on a volume averaged to the level's pixels, seen from `pose[0]`)."
     for i, (scale, n, patience) in enumerate(zip(s.scales, s.iterations_per_level, s.patience_per_level)):
         h, w = max(1, round(drr.height / scale)), max(1, round(drr.width / scale))
         full = (h, w) == (drr.height, drr.width)
         fixed = (target if full else F.adaptive_avg_pool2d(target, (h, w))).to(drr.volume.dtype)
         m = None if masks is None else masks if full else F.adaptive_avg_pool2d(masks, (h, w))
         similarity = lambda x, y, idx, m=m: sim(x, y, None if m is None else m[idx])
-        yield _Level(i, drr if full else resize_drr(drr, h, w), fixed, similarity, n, patience, pivot)
+        level = drr if full else resize_drr(drr, h, w)
+        yield _Level(i, _coarsen(level, h, None, pose[:1]) if s.coarsen else level, fixed, similarity, n, patience, pivot)
 
 
 class _Run:
@@ -1168,7 +1171,7 @@ def register_xray(
     search: SearchSettings = None,  # method="global": the sweep (None: 45 deg and 90 mm about the start, 1024 candidates, 6 refined)
     truncation: bool = True,  # leave out the pixels whose rays cross a face of the CT's box that cuts the patient (`truncation_mask`)
     trust: bool = True,  # check the result (`trust_check`): RegistrationResult.trusted
-    fallback: bool = True,  # method="local": when the result is not trusted, run the global search from the same start and keep the sharper optimum
+    fallback: bool = True,  # method="local": when the result is not a sharp optimum (`trust_check`), run the global search from the same start and keep the sharper one
     sdd: float = None,  # mm, where the DRR's detector plane lies (default: beyond the volume); P alone fixes only sdd / pitch
     hu: bool = None,  # the volume holds HU (converted to 1/mm); None: HU when a voxel is below -100
     voxel_mm: float = None,  # average the volume's voxels up to about this size in mm first (None: 3/4 of a working pixel at the volume's centre; 0: keep them)
@@ -1233,7 +1236,7 @@ def register_xray(
             if not isinstance(s, SearchSettings):
                 raise TypeError(f"search must be a SearchSettings or None; got {type(s).__name__}")
             s = replace(s, refine_scales=stage.scales, refine_iterations=stage.iterations, finish_scales=(stage.scales[-1],), finish_iterations=(30,))
-            r = global_register(work, fixed, pose, s, stage.settings(), mask=field(pose))
+            r = global_register(work, fixed, pose, s, stage.settings(coarsen=True), mask=field(pose))
             found = r.search
             # the next stage also starts from the two next-best refined candidates and from the refined initial pose (the sweep's
             # first start): the first stage's similarity may rank a wrong basin first, and the next stage's judges again
@@ -1243,13 +1246,25 @@ def register_xray(
         else:
             starts = torch.cat([pose, extra] + ([_about(work, pose, stage.starts - 1, *stage.spread, seed=i)] if stage.starts > 1 else []))
             extra = pose[:0]
-            r = register(work, fixed.expand(len(starts), -1, -1, -1), starts, stage.settings(), mask=field(pose))
+            its, n_levels = _per_level(stage.iterations, len(stage.scales), "iterations"), len(stage.scales)
+            split = len(starts) > 1 and n_levels > 1  # the starts compete on the coarser levels; only the best one takes the finest
+            first = stage.settings(coarsen=True, **(dict(scales=stage.scales[:-1], iterations=its[:-1]) if split else {}))
+            r = register(work, fixed.expand(len(starts), -1, -1, -1), starts, first, mask=field(pose))
             if len(starts) > 1:  # keep the start that ended best; how many others ended there too is a measure of trust
                 b = int(torch.argmin(torch.where(torch.isfinite(r.loss), r.loss, torch.full_like(r.loss, float("inf")))))
                 near = _pose_distance(work, r.pose, r.pose[b : b + 1].expand_as(r.pose))
                 agreement = float((near < agree_mm).to(torch.float64).sum() - 1) / (len(starts) - 1)
                 r = replace(r, pose=r.pose[b : b + 1], loss=r.loss[b : b + 1], status=r.status[b : b + 1], messages=r.messages[b : b + 1],
                             iterations=r.iterations.sum(0, keepdim=True), losses=r.losses[:, b : b + 1], poses=None)
+            if split:  # the finest level, from the best start, with the step size and patience it has inside one run
+                decay = first.lr_decay ** (n_levels - 1)
+                last = stage.settings(scales=stage.scales[-1:], iterations=its[-1:], patience=stage.settings().patience_per_level[-1:],
+                                      lr_rotation=stage.lr_rotation * decay, lr_translation=stage.lr_translation * decay)
+                r2 = register(work, fixed, r.pose, last, mask=field(pose))
+                r = replace(r2, iterations=r.iterations + r2.iterations, losses=torch.cat([r.losses, r2.losses]), poses=None,
+                            messages=[m.replace("at level 0", f"at level {n_levels - 1}", 1) for m in r2.messages],
+                            levels=torch.cat([r.levels, r2.levels + n_levels - 1]), scales=stage.scales,
+                            time=r.time + r2.time, cpu_time=r.cpu_time + r2.cpu_time)
         stages.append(r)
         pose = r.pose
     final = stages[-1]
@@ -1261,7 +1276,7 @@ def register_xray(
         if agreement is not None:  # reported, not used: the share of the last multi-start stage's other starts that ended within agree_mm of the best
             out.trust["agreement"] = agreement
         out.trusted = out.trust["trusted"]
-        if fallback and method == "local" and not out.trusted[0]:  # lost: search about the same start, keep the sharper optimum
+        if fallback and method == "local" and not out.trust["sharp"][0]:  # lost: search about the same start, keep the sharper optimum
             again = register_xray(Volume(drr.volume, drr.affine), image, camera, initial_pose, mask=mask,
                                   method="global", world=world, height=height, schedule=schedule, search=search, truncation=truncation,
                                   trust=True, sdd=sdd, hu=False, voxel_mm=0.0, renderer=renderer, backend=backend)
@@ -1308,6 +1323,84 @@ def _about(drr: DRR, pose: Tensor, n: int, degrees: float, mm: float, seed: int 
     return (W @ pose.to(torch.float64).cpu()).to(pose.device)
 
 
+def _window_ncc(x: Tensor, y: Tensor, window: int, radius: int) -> Tensor:
+    "(B, (2r+1)^2, h', w') NCC of each window x window patch of y with x shifted by (dy, dx), |dy|, |dx| <= r = radius."
+    H, W = x.shape[-2:]
+    r, box = radius, lambda z: F.avg_pool2d(z, window, stride=1)
+    yc = y[..., r : H - r, r : W - r]
+    my = box(yc)
+    vy = box(yc * yc) - my * my
+    out = []
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            xc = x[..., r + dy : H - r + dy, r + dx : W - r + dx]
+            mx = box(xc)
+            vx = box(xc * xc) - mx * mx
+            out.append((box(xc * yc) - mx * my) / (vx * vy).clamp_min(1e-12).sqrt())
+    return torch.cat(out, 1)
+
+
+def residual_distortion(
+    moving: Tensor,  # (B, 1, H, W) DRRs at the registered poses
+    fixed: Tensor,  # (B, 1, H, W) the X-rays on the same detector
+    mask: Tensor = None,  # (B or 1, 1, H, W) pixel weights in [0, 1]; only windows wholly inside (weight 1) count
+    window: int = None,  # pixels: side of the square windows matched (None: H / 10, at least 5)
+    radius: int = 3,  # pixels: the largest shift searched along each axis
+    stride: int = None,  # pixels between window centres (None: window / 3)
+    sigma: float = None,  # pixels: the images minus their Gaussian local mean of this width are matched (None: H / 16)
+) -> dict:  # shift (B, 2) px, J (B, 2, 2), isotropic (B,), anisotropy (B,), rotation (B,), rms (B,) px, windows (B,)
+    """The 2-D motion left between a registered DRR and its X-ray: each window's best shift (sub-pixel), fitted by an affine
+    map u(p) = shift + J (p - centre) in (column, row) pixels. A rigid pose can absorb a shift, an in-plane rotation and an
+    isotropic scale (depth); `anisotropy`, the traceless symmetric part of J, is what it cannot: a shape mismatch."""
+    moving, fixed = check_images(moving, fixed)
+    if moving.shape[1] != 1:
+        raise ValueError(f"moving and fixed must have one channel (B, 1, H, W); got {moving.shape[1]}")
+    B, _, H, W = moving.shape
+    w = torch.ones_like(moving[:1]) if mask is None else _check_mask(mask, moving).to(moving.dtype).expand(B, 1, H, W)
+    window = max(5, round(H / 10)) if window is None else check_positive_int(window, "window", "pixels")
+    radius = check_positive_int(radius, "radius", "pixels")
+    stride = max(1, window // 3) if stride is None else check_positive_int(stride, "stride", "pixels")
+    sigma = max(1.0, H / 16) if sigma is None else check_positive(sigma, "sigma", unit="pixels")
+    if window + 2 * radius > min(H, W):
+        raise ValueError(f"window + 2 radius must fit in the {H} x {W} image; got window {window} and radius {radius}")
+    with torch.no_grad():
+        both = torch.cat([moving, fixed], 1).to(torch.float64)
+        w = w.to(torch.float64).expand(B, 1, H, W)
+        hp = (both - _blur(w * both, sigma) / _window(w, sigma)) * w  # minus the local mean inside the field
+        S = _window_ncc(hp[:, :1], hp[:, 1:], window, radius)  # (B, K, h', w')
+        inside = F.avg_pool2d(w[..., radius : H - radius, radius : W - radius], window, stride=1) >= 0.999
+        S, inside = S[..., ::stride, ::stride], inside[:, 0, ::stride, ::stride]
+        n = 2 * radius + 1
+        k = S.argmax(1)  # (B, h'', w'')
+        iy, ix = k // n, k % n
+        ok = inside & (iy > 0) & (iy < n - 1) & (ix > 0) & (ix < n - 1)  # a peak on the search's edge is not located
+        at = lambda dy, dx: S.gather(1, ((iy + dy).clamp(0, n - 1) * n + (ix + dx).clamp(0, n - 1))[:, None])[:, 0]
+        c, up, down, left, right = at(0, 0), at(-1, 0), at(1, 0), at(0, -1), at(0, 1)
+        sub = lambda a, b: 0.5 * (a - b) / (a - 2 * c + b).clamp_max(-1e-9)  # the parabola's vertex through three samples
+        dy, dx = iy - radius + sub(up, down), ix - radius + sub(left, right)
+        rows = torch.arange(S.shape[-2], dtype=torch.float64, device=S.device) * stride + radius + (window - 1) / 2 - (H - 1) / 2
+        cols = torch.arange(S.shape[-1], dtype=torch.float64, device=S.device) * stride + radius + (window - 1) / 2 - (W - 1) / 2
+        py, px = torch.meshgrid(rows, cols, indexing="ij")
+        out = {key: torch.full((B,), float("nan"), dtype=torch.float64) for key in ("isotropic", "anisotropy", "rotation", "rms")}
+        out["shift"], out["J"] = torch.full((B, 2), float("nan"), dtype=torch.float64), torch.full((B, 2, 2), float("nan"), dtype=torch.float64)
+        out["windows"] = ok.flatten(1).sum(1).cpu()
+        for b in range(B):
+            sel = ok[b]
+            if int(sel.sum()) < 6:  # too few windows to fit 6 numbers: left NaN
+                continue
+            wt = c[b][sel].clamp_min(0) ** 2  # windows that match well weigh more
+            A = torch.stack([torch.ones_like(px[sel]), px[sel], py[sel]], 1) * wt[:, None]
+            sol = torch.linalg.lstsq(A, torch.stack([dx[b][sel], dy[b][sel]], 1) * wt[:, None]).solution  # (3, 2)
+            J = sol[1:].T  # (2, 2): rows (du_col, du_row), columns (d/dcol, d/drow)
+            res = torch.stack([dx[b][sel], dy[b][sel]], 1) - (A / wt[:, None]) @ sol
+            out["shift"][b], out["J"][b] = sol[0].cpu(), J.cpu()
+            out["isotropic"][b] = float(J[0, 0] + J[1, 1]) / 2
+            out["anisotropy"][b] = math.hypot(float(J[0, 0] - J[1, 1]) / 2, float(J[0, 1] + J[1, 0]) / 2)
+            out["rotation"][b] = float(J[1, 0] - J[0, 1]) / 2
+            out["rms"][b] = float(res.square().sum(1).mean().sqrt())
+    return out
+
+
 def trust_check(
     drr: DRR,  # the DRR the pose was registered with (its working detector)
     fixed: Tensor,  # (B, 1, H, W) the fixed images on that detector
@@ -1320,8 +1413,11 @@ def trust_check(
     translation: float = 6.0,  # mm: and shifts it this far in a random direction
     min_drop: float = 0.18,  # the least mean drop of the similarity for a trusted pose (calibrated on the cross-renderer benchmark's tuning problems)
     seed: int = 0,  # seeds the perturbations
-) -> dict:  # trusted (list of B bools), drop (B,), z (B,), similarity (B,) at the pose
-    "Is a registered pose a sharp optimum of the similarity? A correct pose stands well above its neighbours; a wrong optimum barely does."
+    max_depth_mm: float = 4.0,  # mm: the largest depth uncertainty (`residual_distortion`'s anisotropy x the source's distance to the volume's centre) of a trusted pose; None: not checked
+) -> dict:  # trusted (list of B bools), drop (B,), z (B,), similarity (B,) at the pose, anisotropy (B,), depth_mm (B,)
+    """Is a registered pose a sharp optimum of the similarity, and does the DRR there match the X-ray's shape? A correct pose
+    stands well above its neighbours; a wrong optimum barely does. A shape the CT and the X-ray disagree on (breathing, posture,
+    a mis-calibrated pixel size) leaves an anisotropic residual that a rigid pose cannot absorb: it trades the mismatch for depth."""
     pose = check_pose(pose, "pose")
     B = pose.shape[0]
     sim = _similarity(metric, metric_kwargs, mask is not None)
@@ -1329,9 +1425,22 @@ def trust_check(
     rotation = check_positive(rotation, "rotation", unit="degrees")
     translation = check_positive(translation, "translation", unit="mm")
     moved = torch.cat([_about(drr, pose[i : i + 1], n, rotation, translation, check_seed(seed, "seed")) for i in range(B)]).to(pose.dtype)
+    if max_depth_mm is not None:
+        max_depth_mm = check_positive(max_depth_mm, "max_depth_mm", unit="mm")
     with torch.no_grad():
-        s0 = sim(drr(pose), fixed, mask).to(torch.float64)
+        at = drr(pose)
+        s0 = sim(at, fixed, mask).to(torch.float64)
         reps = lambda x: None if x is None else x.expand(B, *x.shape[1:]).repeat_interleave(n, 0)
         s = sim(drr(moved), reps(fixed), reps(mask)).to(torch.float64).reshape(B, n)
     drop = s0 - s.mean(1)
-    return dict(trusted=[bool(d >= min_drop) for d in drop], drop=drop, z=drop / s.std(1).clamp_min(1e-12), similarity=s0)
+    H, W = fixed.shape[-2:]
+    if min(H, W) >= max(5, round(H / 10)) + 6:  # room for the default windows and shifts
+        aniso = residual_distortion(at[:, :1], fixed.expand(B, *fixed.shape[1:])[:, :1], mask)["anisotropy"]
+    else:
+        aniso = torch.full((B,), float("nan"), dtype=torch.float64)
+    distance = torch.linalg.vector_norm(pose[:, :3, 3].to(torch.float64).cpu() - volume_center(drr).to(torch.float64).cpu(), dim=-1)
+    depth = aniso * distance  # mm: the depth a rigid fit may have traded for the shape mismatch (NaN: too few windows to tell)
+    sharp = [bool(d >= min_drop) for d in drop]
+    shaped = [max_depth_mm is None or not bool(x > max_depth_mm) for x in depth]
+    return dict(trusted=[a and b for a, b in zip(sharp, shaped)], drop=drop, z=drop / s.std(1).clamp_min(1e-12), similarity=s0,
+                anisotropy=aniso, depth_mm=depth, sharp=sharp)

@@ -185,17 +185,26 @@ def one_walk(
 class LinearRender(torch.autograd.Function):
     """Chunked rendering of any renderer that is linear in the volume, `image = sum(volume.flatten()[flat] * w)`,
     with a backward pass that recomputes each chunk's weights and scatters the volume gradient into one buffer.
-    With `channels` (a voxel -> channel index map) each weight goes to its voxel's channel instead."""
+    With `channels` (a voxel -> channel index map) each weight goes to its voxel's channel instead. A renderer may also
+    give `sums = (sums_fn, sums_chunk, rays_fn)`: `sums_fn(volume, s, t, length) -> (B, n)`, the same line integrals
+    without the weights (fewer, fused tensor operations), in chunks of `sums_chunk` rays, makes the image without
+    channels; `rays_fn` (same signature, or None), whose autograd gradients are the weights', gives the rays'
+    gradients when the volume needs none. The weights make everything else."""
 
     @staticmethod
-    def forward(ctx, volume, s, t, length, weights_fn, chunk, channels, n_channels):
+    def forward(ctx, volume, s, t, length, weights_fn, chunk, channels, n_channels, sums=None):
         ctx.weights_fn, ctx.chunk, ctx.n_channels = weights_fn, chunk, n_channels
+        ctx.sums_fn, ctx.sums_chunk, ctx.rays_fn = (None, None, None) if sums is None or channels is not None else sums
         ctx.save_for_backward(volume, s, t, length, channels)
         flat_vol = volume.reshape(-1)
         B, N = length.shape
         # One output allocated up front (per-chunk results kept alive between large temporaries fragment memory).
         # A float16 / bfloat16 volume: its values are gathered as stored and summed in the weights' float32.
         out = s.new_empty((B, N) if channels is None else (B, n_channels, N), dtype=torch.promote_types(volume.dtype, s.dtype))
+        if ctx.sums_fn is not None:
+            for lo in range(0, N, ctx.sums_chunk):
+                out[:, lo : lo + ctx.sums_chunk] = ctx.sums_fn(volume, s, t[:, lo : lo + ctx.sums_chunk], length[:, lo : lo + ctx.sums_chunk])
+            return out
         for lo in range(0, N, chunk):
             flat, w = weights_fn(volume.shape, s, t[:, lo : lo + chunk], length[:, lo : lo + chunk])
             vals = flat_vol[flat] * w
@@ -215,6 +224,26 @@ class LinearRender(torch.autograd.Function):
         grad_s = torch.zeros_like(s) if need_s else None
         grad_t = torch.zeros_like(t) if need_t else None
         grad_l = torch.zeros_like(length) if need_l else None
+        if ctx.rays_fn is not None and not need_v:  # the rays' gradients only (registration): through the sums
+            for lo in range(0, t.shape[1], ctx.sums_chunk):
+                sl = slice(lo, lo + ctx.sums_chunk)
+                with torch.enable_grad():
+                    xs = (s.detach().requires_grad_(need_s), t[:, sl].detach().requires_grad_(need_t),
+                          length[:, sl].detach().requires_grad_(need_l))
+                    inputs = [x for x, need in zip(xs, (need_s, need_t, need_l)) if need]
+                    if not inputs:
+                        break
+                    img = ctx.rays_fn(volume.detach(), *xs)
+                    grads = iter(torch.autograd.grad((img * grad_out[:, sl]).sum(), inputs, allow_unused=True))
+                for need, acc in zip((need_s, need_t, need_l), (grad_s, grad_t, grad_l)):
+                    if need:
+                        g = next(grads)
+                        if g is not None:
+                            if acc is grad_s:
+                                acc += g
+                            else:
+                                acc[:, sl] = g
+            return None, grad_s, grad_t, grad_l, None, None, None, None, None
         for lo in range(0, t.shape[1], ctx.chunk):
             sl = slice(lo, lo + ctx.chunk)
             with torch.enable_grad():
@@ -243,7 +272,7 @@ class LinearRender(torch.autograd.Function):
                         if gl is not None:
                             grad_l[:, sl] = gl
         grad_v = None if grad_v is None else grad_v.reshape(volume.shape).to(volume.dtype)
-        return grad_v, grad_s, grad_t, grad_l, None, None, None, None
+        return grad_v, grad_s, grad_t, grad_l, None, None, None, None, None
 
 
 def render_linear(
@@ -253,11 +282,14 @@ def render_linear(
     chunk: int,  # rays per chunk, all poses of the batch together
     channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel, in [0, n_channels)
     n_channels: int = None,  # number of channels C (with `channels`)
+    sums: tuple = None,  # (sums_fn, rays per chunk (all poses together), rays_fn): the line integrals without weights (`LinearRender`)
 ) -> Tensor:  # (B, N), or (B, C, N) with `channels`
     "Render in chunks of rays; memory stays bounded in the forward and the backward pass."
     per = max(1, chunk // rays.t.shape[0])
+    if sums is not None:
+        sums = (sums[0], max(1, sums[1] // rays.t.shape[0]), sums[2])
     channels = None if channels is None else channels.long()  # gather/scatter indices
-    return LinearRender.apply(volume, rays.s, rays.t, rays.length, weights_fn, per, channels, n_channels)
+    return LinearRender.apply(volume, rays.s, rays.t, rays.length, weights_fn, per, channels, n_channels, sums)
 
 # %% ../nbs/api/05_render.ipynb #de5e60e3
 _MODULES = {}  # module name -> the imported module, for `Backend.function`

@@ -13,9 +13,15 @@ become the cell tags `remove-input`, `remove-output`, `remove-cell`, links to th
 site become relative links, and numbered file names lose their number (`api/01_geometry.ipynb`
 becomes `api/geometry.ipynb`, the name nbdev's links use). The processed notebooks go to
 `_build/proc/` (not `_proc/`, which is nbdev's own Quarto cache) with a generated `_toc.yml` and
-`_config.yml`, and `jupyter-book build` writes the HTML into `_build/html/`.
+`_config.yml` and the site's stylesheet `nbs/styles.css` (in `_static/`), and `jupyter-book build`
+writes the HTML into `_build/html/`. Signatures from `show_doc` lose the `NoneType` nbdev infers
+for an unannotated `x=None`, and `$$...$$` inside a paragraph is display math, as in Jupyter.
 
-    python scripts/build_docs.py [--flags "slow"] [--n-workers 2] [--keep-going]
+    python scripts/build_docs.py [--flags "slow"] [--n-workers 2] [--keep-going] [--build-dir DIR/_build]
+
+`--build-dir` puts all of it (stage, proc, html) in another folder named `_build` (jupyter-book
+always writes into a `_build` folder), so that two builds of one checkout do not clear each
+other's files; `python scripts/check_docs.py --build-dir DIR/_build` checks that site.
 """
 import argparse
 import json
@@ -33,6 +39,14 @@ BUILD = ROOT / "_build"
 STAGE = BUILD / "stage"  # executed + nbdev-processed notebooks, as nbdev would hand them to Quarto
 BOOK = BUILD / "proc"  # the same, translated for jupyter-book: the book's source folder
 HTML = BUILD / "html"
+
+
+def _set_build(folder: Path) -> None:
+    "Use `folder` (named `_build`) instead of `<repo>/_build` for the stage, the book and the HTML."
+    global BUILD, STAGE, BOOK, HTML
+    BUILD = Path(os.path.abspath(folder))
+    if BUILD.name != "_build": sys.exit(f"--build-dir must name a folder called _build (jupyter-book writes there); got {folder}")
+    STAGE, BOOK, HTML = BUILD / "stage", BUILD / "proc", BUILD / "html"
 
 
 # ---------------------------------------------------------------- one notebook, in a child process
@@ -99,7 +113,7 @@ def _src(cell) -> str: return "".join(cell["source"]) if isinstance(cell["source
 
 def _load_page(stage_nb: Path, page: Path) -> dict:
     "Translate one nbdev-processed notebook into a jupyter-book notebook (links still unresolved)."
-    from nbdocs import frontmatter, split_options
+    from nbdocs import clean_signature, frontmatter, split_options
     nb = json.loads(stage_nb.read_text(encoding="utf-8"))
     cells = nb["cells"]
     fm = frontmatter(_src(cells[0])) if cells and cells[0]["cell_type"] == "raw" else None
@@ -118,7 +132,7 @@ def _load_page(stage_nb: Path, page: Path) -> dict:
                 # show_doc's markdown (a `### name` heading, the signature, the docstring) becomes
                 # page text, so each symbol is a heading with an anchor, as in nbdev's Quarto site.
                 # Its opening `---` is dropped: a transition may not open a section.
-                text = _re_hr.sub("", "".join(md[0])).strip()
+                text = clean_signature(_re_hr.sub("", "".join(md[0]))).strip()
                 text = re.sub(r"(```\w*\n)\s*\n", r"\1", text)  # no blank lines around the signature
                 text = re.sub(r"\n\s*\n(```)", r"\n\1", text)
                 c = {"cell_type": "markdown", "id": c.get("id", ""), "metadata": {}, "source": text + "\n"}
@@ -131,7 +145,7 @@ def _load_page(stage_nb: Path, page: Path) -> dict:
                 for o in outs:
                     if "text/markdown" in o.get("data", {}):
                         # a transition inside an output makes Sphinx abort
-                        o["data"]["text/markdown"] = _re_hr.sub("", "".join(o["data"]["text/markdown"]))
+                        o["data"]["text/markdown"] = clean_signature(_re_hr.sub("", "".join(o["data"]["text/markdown"])))
         elif c["cell_type"] == "markdown": c["source"] = _src(c)
         out.append(c)
     nb["cells"] = out
@@ -163,7 +177,8 @@ def _rewrite_links(text: str, page: Path, pages: dict, renamed: dict, site: str)
         else: return m.group(0)
         if dest not in pages: return m.group(0)  # not built: leave it, Sphinx will warn
         slugs = pages[dest]["slugs"]
-        anchor = next((a for a in (anchor, _slug(anchor)) if anchor and a in slugs), "")
+        # a heading's anchor, or the anchor as written (never dropped: check_docs.py reports it if it is not there)
+        anchor = next((a for a in (anchor, _slug(anchor)) if anchor and a in slugs), anchor)
         link = "" if dest == page else os.path.relpath(dest, page.parent)
         if not link and not anchor: link = dest.name
         return f"]({link}{'#' + anchor if anchor else ''})"
@@ -217,11 +232,17 @@ def _write_book_config(cfg, pages: list) -> None:
             "nb_render_markdown_format": "myst",  # show_doc output is markdown with tables
             "html_show_sourcelink": False,
             "myst_heading_anchors": 4,  # headings get GitHub-style anchors, which links use
+            # `$$...$$` inside a paragraph is display math, as Jupyter, Quarto and GitHub show it
+            # (MyST's default reads it as a pair of `$` and sets the prose between as math).
+            "myst_dmath_double_inline": True,
             "suppress_warnings": ["myst.header"],  # show_doc's `###` may follow the `#` title
             "html_title": cfg.title,
         }},
     }
     (BOOK / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    # The site's stylesheet (shared with nbdev's Quarto site): jupyter-book adds every .css in _static.
+    (BOOK / "_static").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "nbs" / "styles.css", BOOK / "_static" / "styles.css")
 
 
 # ---------------------------------------------------------------- driver
@@ -240,9 +261,12 @@ def main():
     p.add_argument("--only", default="", help="regex: build only the notebooks whose path matches")
     p.add_argument("--keep-going", action="store_true", help="build the site even if a notebook fails")
     p.add_argument("--reuse", action="store_true",
-                   help="reuse the executed notebooks in _build/stage (to rework the site's layout only)")
+                   help="reuse the executed notebooks in the build folder's stage/ (to rework the site's layout only)")
+    p.add_argument("--build-dir", type=Path, default=BUILD,
+                   help="build into this folder (named _build) instead of the repository's _build")
     p.add_argument("--one", nargs=2, metavar=("SRC", "DST"), help=argparse.SUPPRESS)
     args = p.parse_args()
+    _set_build(args.build_dir)
     if args.one: return _execute_and_process(Path(args.one[0]), Path(args.one[1]), args.flags)
 
     sys.path.insert(0, str(ROOT / "scripts"))
@@ -264,7 +288,7 @@ def main():
     def run_one(src):
         rel = src.relative_to(cfg.nbs_path)
         if args.reuse:
-            print(f"reusing {STAGE.relative_to(ROOT) / rel}" if (STAGE / rel).exists() else f"missing {rel}")
+            print(f"reusing {STAGE / rel}" if (STAGE / rel).exists() else f"missing {rel}")
             return rel, (STAGE / rel).exists()
         t = time.time()
         r = subprocess.run([sys.executable, __file__, "--flags", args.flags, "--one", str(src), str(STAGE / rel)],
@@ -297,15 +321,16 @@ def main():
     _write_book_config(cfg, [renamed[rel] for rel in done])
 
     exe = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(BOOK), "--path-output", str(ROOT),
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(BOOK), "--path-output", str(BUILD.parent),
            "--builder", "html"]
     for d in (HTML, BUILD / ".doctrees", BUILD / "jupyter_execute"):  # no stale pages from earlier builds
         shutil.rmtree(d, ignore_errors=True)
     print("$ " + " ".join(cmd), flush=True)
     r = subprocess.run(cmd, cwd=ROOT)
     if r.returncode != 0: sys.exit(f"docs: jupyter-book failed (exit code {r.returncode})")
-    print(f"docs: {len(done)} pages in {HTML.relative_to(ROOT)}/ ({time.time() - t0:.0f} s); "
-          f"open {HTML.relative_to(ROOT)}/index.html or run `python -m http.server -d {HTML.relative_to(ROOT)}`")
+    html = os.path.relpath(HTML, ROOT) if HTML.is_relative_to(ROOT) else str(HTML)
+    print(f"docs: {len(done)} pages in {html}/ ({time.time() - t0:.0f} s); "
+          f"open {html}/index.html or run `python -m http.server -d {html}`")
     if failed: sys.exit("docs: built without the notebooks that failed: " + ", ".join(map(str, failed)))
 
 

@@ -59,6 +59,16 @@ def split_options(source):
     return opts, "\n".join(lines).rstrip()
 
 
+_re_nonetype_sig = re.compile(r"(\w)\s*:\s*NoneType(\s*=\s*None\b)")
+_re_nonetype_row = re.compile(r"\|\s*NoneType\s*\|(\s*None\s*\|)")
+
+
+def clean_signature(md):
+    """`show_doc` markdown without the `NoneType` nbdev infers for a parameter that has no annotation
+    and defaults to None (`spacing=None` is shown as `spacing:NoneType=None`): shown as `spacing=None`."""
+    return _re_nonetype_row.sub(r"| |\1", _re_nonetype_sig.sub(r"\1\2", md))
+
+
 def _text(v): return "".join(v) if isinstance(v, list) else (v or "")
 
 

@@ -21,6 +21,7 @@ import torch
 from diffdrr import checks, data, dataset, detector, drr, geometry, metrics, phantoms, physics, registration, siddon
 from diffdrr import trilinear, visualization, volume
 from diffdrr import kernels, render
+from diffdrr import xray
 
 NAN = math.nan
 VOL = torch.rand(4, 4, 4)
@@ -115,6 +116,14 @@ CASES = [
     ("checks.check_channels", "float map", lambda: checks.check_channels(VOL, (4, 4, 4), 2, VOL.device), TE, "channels must be an integer"),
     ("checks.check_labels", "negative", lambda: checks.check_labels(-torch.ones(4, 4, 4), (4, 4, 4), "cpu"), VE, "labels must be non-negative"),
     ("checks.check_image", "3-D", lambda: checks.check_image(torch.zeros(1, 4, 4), "img"), VE, "img must have shape"),
+    ("checks.check_device", "meta", lambda: checks.check_device(torch.zeros(4, 4, device="meta"), "pose", "cpu"), VE, "pose must be on the volume's device cpu; got a tensor on meta"),
+    ("checks.check_memory", "too much", lambda: checks.check_memory(10**21, "cpu", "a 10^6 x 10^6 detector"), VE, r"a 10\^6 x 10\^6 detector would need about .* \(1000000000000000000000 bytes\) of memory"),
+    # messages about a batch show a few of its failing values and how many failed, never the batch
+    ("checks.check_pose", "128 bad rows", lambda: checks.check_pose(torch.diag(torch.tensor([1.0, 1.0, 1.0, 2.0])).repeat(128, 1, 1)), VE, r"last row \[0, 0, 0, 1\]; got \[0\.0, 0\.0, 0\.0, 2\.0, \.\.\.\] \(128 of 128\)$"),
+    ("geometry.carm_to_pose", "128 bad angles", lambda: geometry.carm_to_pose(torch.full((128,), 190.0), 0.0, 700.0), VE, r"got \[190\.0, 190\.0, 190\.0, \.\.\.\] \(128 of 128\)$"),
+    ("detector.make_intrinsics", "128 bad pitches", lambda: detector.make_intrinsics(100.0, -torch.ones(128), 1.0, 4, 4), VE, r"delx must be positive \(mm\); got \[-1\.0, -1\.0, -1\.0, \.\.\.\] \(128 of 128\)$"),
+    ("drr.DRR", "detector too large", lambda: drr.DRR(VOL, (1.0, 1.0, 1.0), 10**6, 1.0), VE, r"a 1000000 x 1000000 detector: one view would need about 164\.0 TB \(164000000000000 bytes\)"),
+    ("drr.DRR", "pose on another device", lambda: tiny_drr()(POSE.to("meta")), VE, "pose must be on the volume's device cpu; got a tensor on meta"),
     # geometry
     ("geometry.check_pose", "nan", lambda: geometry.check_pose(torch.full((4, 4), NAN)), VE, "pose must be finite"),
     ("geometry.axis_rotation", "axis", lambda: geometry.axis_rotation("W", torch.zeros(1)), VE, "axis must be"),
@@ -227,6 +236,31 @@ CASES = [
     ("data.example_phantom", "shape 2.7", lambda: data.example_phantom((4, 4, 2.7), (1.0, 1.0, 1.0)), TE, "shape must be three positive integers"),
     ("data.load_example_ct", "shape 0", lambda: data.load_example_ct((4, 0, 4), (1.0, 1.0, 1.0)), VE, "shape must be three positive integers"),
     ("data.load_example_ct", "spacing", lambda: data.load_example_ct((4, 4, 4), (1.0, 1.0)), VE, "spacing must be three positive"),
+    ("data.read", "bare tensor", lambda: data.read(torch.zeros(4, 4, 4)), TE, "got a bare Tensor, which has no affine"),
+    ("data.read", "unknown suffix", lambda: data.read(__file__), VE, r"path must be a volume file \(\.nii"),
+    ("data.resample", "neither", lambda: data.resample(_tiny_volume()), VE, "give exactly one of spacing and shape"),
+    ("data.resample", "spacing", lambda: data.resample(_tiny_volume(), spacing=0.0), VE, "spacing must be three positive"),
+    ("data.resample", "tensor", lambda: data.resample(VOL, spacing=1.0), TE, "volume must be a diffdrr.volume.Volume"),
+    ("data.resample", "mode", lambda: data.resample(_tiny_volume(), spacing=1.0, mode="cubic"), VE, "mode must be 'linear' or 'nearest'"),
+    ("data.resample_to", "target", lambda: data.resample_to(_tiny_volume(), VOL), TE, "target must be a diffdrr.volume.Volume"),
+    ("data.resample_to", "disjoint", lambda: data.resample_to(_tiny_volume(), volume.Volume.from_spacing(VOL, (1.0, 1.0, 1.0), (500.0, 0.0, 0.0))), VE, "volume and target must overlap in the world"),
+    ("data.crop", "outside", lambda: data.crop(_tiny_volume(), (0, 0, 0), (5, 4, 4)), VE, "lower and upper must satisfy 0 <= lower < upper <= shape"),
+    ("data.crop", "float index", lambda: data.crop(_tiny_volume(), (0.5, 0, 0), (2, 2, 2)), TE, "lower must be three integers"),
+    ("data.crop", "empty world box", lambda: data.crop(_tiny_volume(), (100.0, 0.0, 0.0), (101.0, 1.0, 1.0), world=True), VE, "must hold at least one voxel centre"),
+    ("data.crop_to_body", "threshold", lambda: data.crop_to_body(_tiny_volume(), threshold=1.0), VE, "threshold must lie below some voxels"),
+    ("data.crop_to_body", "margin", lambda: data.crop_to_body(_tiny_volume(), threshold=0.0, margin=-1.0), VE, "margin must be a non-negative"),
+    ("data.recenter", "point", lambda: data.recenter(_tiny_volume(), (1.0, 2.0)), TE, "point must be three numbers"),
+    ("data.recenter", "nan point", lambda: data.recenter(_tiny_volume(), (1.0, NAN, 2.0)), VE, "point must be finite"),
+    ("data.clip_hu", "numpy", lambda: data.clip_hu(np.zeros(3)), TE, "volume must be a diffdrr.volume.Volume or a floating-point torch.Tensor"),
+    ("data.clip_hu", "high <= low", lambda: data.clip_hu(VOL, 0.0, -1.0), VE, "high must be greater than low"),
+    ("data.window", "width", lambda: data.window(VOL, 40.0, 0.0), VE, "width must be a positive finite number of HU"),
+    ("data.window", "level", lambda: data.window(VOL, "soft", 400.0), TE, "level must be a real number"),
+    # xray
+    ("xray.read_xray", "path type", lambda: xray.read_xray(3), TE, "path must be a str or os.PathLike naming a DICOM file"),
+    ("xray.read_xray", "missing", lambda: xray.read_xray("/nonexistent/xray.dcm"), VE, "path must name an existing DICOM file"),
+    ("xray.read_xray", "not DICOM", lambda: xray.read_xray(__file__), VE, "test_bad_inputs.py' is not a DICOM file"),
+    ("xray.read_xray", "dtype", lambda: xray.read_xray(__file__, dtype=torch.int64), TE, "dtype must be a floating torch.dtype"),
+    ("xray.read_xray", "isocenter", lambda: xray.read_xray(__file__, isocenter=(1.0, 2.0)), VE, r"isocenter must be 3 finite numbers \(world mm\)"),
     # visualization
     ("visualization.plot_drr", "img type", lambda: visualization.plot_drr("img"), TE, "img must be a torch.Tensor or numpy array"),
     ("visualization.plot_drr", "channels", lambda: visualization.plot_drr(IMG, channels="max"), VE, "channels must be"),
@@ -281,6 +315,8 @@ CASES = [
     ("registration.xray_drr", "world", lambda: registration.xray_drr(_tiny_volume(), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), 4, 4, world="XYZ"), VE, "world must be one of"),
     ("registration.truncation_mask", "pose", lambda: registration.truncation_mask(tiny_drr(), bad_pose()), VE, "pose must have last row"),
     ("registration.trust_check", "n", lambda: registration.trust_check(tiny_drr(), torch.rand(1, 1, 4, 4), None, seed_pose(), n=0), VE, "n must be a positive integer"),
+    ("registration.residual_distortion", "radius", lambda: registration.residual_distortion(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32), radius=0), VE, "radius must be a positive integer"),
+    ("registration.residual_distortion", "window", lambda: registration.residual_distortion(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32), window=30), VE, "window \\+ 2 radius must fit"),
     ("registration.XrayStage", "metric", lambda: registration.XrayStage(metric="ssim"), VE, "metric must be one of"),
     ("registration.register_xray", "image nan", lambda: registration.register_xray(_tiny_volume(), torch.full((8, 8), NAN), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)), VE, "image must be finite"),
     ("registration.register_xray", "image batch", lambda: registration.register_xray(_tiny_volume(), torch.rand(2, 1, 8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)), VE, "image must have shape"),
@@ -405,7 +441,7 @@ except ImportError:
 
 # Modules whose `__all__` the meta-test reads.
 MODULES = ["checks", "geometry", "phantoms", "volume", "detector", "render", "siddon", "trilinear", "torch_backend", "kernels",
-           "drr", "data",
+           "drr", "data", "xray",
            "visualization", "metrics", "registration", "physics", "dataset", "cli"] + (["explorer"] if HAVE_EXPLORER else [])
 
 # Public callables deliberately left out of the table, each with its reason.
@@ -438,8 +474,12 @@ NOT_COVERED = {
     "torch_backend.torch_available": "takes only an optional device; answers True",
     "torch_backend.weights_function": "below the boundary: reads validated RenderSettings",
     "torch_backend.torch_line_integrals": "a backend: renders validated grid-space rays (trust the caller)",
+    "torch_backend.siddon_sums": "internal: grid-space sums behind the PyTorch backend's image (trust the caller)",
+    "torch_backend.trilinear_sums": "internal: grid-space sums behind the PyTorch backend's image (trust the caller)",
+    "torch_backend.sums_function": "below the boundary: reads validated RenderSettings and grid-space rays",
     "kernels.numba_line_integrals": "a backend: renders validated grid-space rays (trust the caller)",
     "registration.RegistrationResult": "a result record the library fills in; users read it, never build it",
+    "xray.XRay": "a result record read_xray fills in; users read it, never build it",
 }
 
 if not kernels.numba_available():
