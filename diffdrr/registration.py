@@ -1236,7 +1236,7 @@ def register_xray(
             if not isinstance(s, SearchSettings):
                 raise TypeError(f"search must be a SearchSettings or None; got {type(s).__name__}")
             s = replace(s, refine_scales=stage.scales, refine_iterations=stage.iterations, finish_scales=(stage.scales[-1],), finish_iterations=(30,))
-            r = global_register(work, fixed, pose, s, stage.settings(coarsen=True), mask=field(pose))
+            r = global_register(work, fixed, pose, s, stage.settings(), mask=field(pose))
             found = r.search
             # the next stage also starts from the two next-best refined candidates and from the refined initial pose (the sweep's
             # first start): the first stage's similarity may rank a wrong basin first, and the next stage's judges again
@@ -1247,8 +1247,10 @@ def register_xray(
             starts = torch.cat([pose, extra] + ([_about(work, pose, stage.starts - 1, *stage.spread, seed=i)] if stage.starts > 1 else []))
             extra = pose[:0]
             its, n_levels = _per_level(stage.iterations, len(stage.scales), "iterations"), len(stage.scales)
-            split = len(starts) > 1 and n_levels > 1  # the starts compete on the coarser levels; only the best one takes the finest
-            first = stage.settings(coarsen=True, **(dict(scales=stage.scales[:-1], iterations=its[:-1]) if split else {}))
+            # local: the starts compete on the coarser levels (rendered from a volume averaged to their pixels) and only the best one
+            # takes the finest; global keeps every start to the finest level on the working volume (measured: 70 % within 5 mm against 66 %)
+            split = method == "local" and len(starts) > 1 and n_levels > 1
+            first = stage.settings(coarsen=method == "local", **(dict(scales=stage.scales[:-1], iterations=its[:-1]) if split else {}))
             r = register(work, fixed.expand(len(starts), -1, -1, -1), starts, first, mask=field(pose))
             if len(starts) > 1:  # keep the start that ended best; how many others ended there too is a measure of trust
                 b = int(torch.argmin(torch.where(torch.isfinite(r.loss), r.loss, torch.full_like(r.loss, float("inf")))))
