@@ -388,6 +388,9 @@ def main(
             if isinstance(e, (ValueError, TypeError)):
                 say("error", _with_option(str(e), p.commands[a.command]._option_string_actions))
                 return _EXIT_INPUT
+            if isinstance(e, ImportError) and "pip install" in str(e):  # an optional extra the input needs (e.g. formats for NRRD)
+                say("error", str(e))
+                return _EXIT_INPUT
             if _out_of_memory(e):
                 smaller = "--height or --width" if a.command == "render" else "--height, --width or --batch-size"
                 say("error", f"--height {a.height} x --width {a.width or a.height}: out of memory while rendering; choose a smaller {smaller}")
