@@ -617,89 +617,6 @@ def _adam_level(run: _Run, level: _Level, s: RegistrationSettings, bar):
     run.loss = torch.where(torch.isfinite(best.loss), best.loss, run.loss)
 
 # %% ../nbs/api/15_registration.ipynb #e65e0363
-def _cubic_min(x1, f1, g1, x2, f2, g2, bounds=None):
-    "The minimizer of the cubic with values f1, f2 and slopes g1, g2 at x1, x2, clipped to `bounds` (default: the two points); their midpoint where the cubic has no minimum."
-    xmin, xmax = bounds if bounds is not None else (x1, x2) if x1 <= x2 else (x2, x1)
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1**2 - g1 * g2
-    if not d2_square >= 0:  # (NaN included)
-        return (xmin + xmax) / 2.0
-    d2 = d2_square.sqrt()
-    if x1 <= x2:
-        min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-    else:
-        min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-    return min(max(min_pos, xmin), xmax)
-
-
-def _strong_wolfe(evaluate, x: list, t, d: Tensor, f: float, g: Tensor, gtd: Tensor, max_ls: int, c1=1e-4, c2=0.9, tolerance_change=1e-9) -> tuple:
-    """A step t along d from x satisfying the strong Wolfe conditions: bracketed, then zoomed into by cubic interpolation.
-
-    `evaluate(x, t, d)` gives the loss (float) and flat gradient at x + t d; f, g, gtd are the loss, gradient and slope
-    g . d at x. Returns the loss, gradient and step of the point found, and the evaluations spent (at most `max_ls`)."""
-    d_norm = d.abs().max()
-    g = g.clone(memory_format=torch.contiguous_format)
-    f_new, g_new = evaluate(x, t, d)
-    evals, ls_iter = 1, 0
-    gtd_new = g_new.dot(d)
-    # bracket an interval that holds a step satisfying the conditions
-    t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
-    done = False
-    while ls_iter < max_ls:
-        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):  # too little decrease: bracketed
-            bracket, bracket_f, bracket_gtd = [t_prev, t], [f_prev, f_new], [gtd_prev, gtd_new]
-            bracket_g = [g_prev, g_new.clone(memory_format=torch.contiguous_format)]
-            break
-        if abs(gtd_new) <= -c2 * gtd:  # both conditions hold
-            bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
-            done = True
-            break
-        if gtd_new >= 0:  # the slope has turned: bracketed
-            bracket, bracket_f, bracket_gtd = [t_prev, t], [f_prev, f_new], [gtd_prev, gtd_new]
-            bracket_g = [g_prev, g_new.clone(memory_format=torch.contiguous_format)]
-            break
-        # extrapolate: a longer step, between 1.01 t (from t_prev) and 10 t
-        t_prev, t = t, _cubic_min(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(t + 0.01 * (t - t_prev), t * 10))
-        f_prev, g_prev, gtd_prev = f_new, g_new.clone(memory_format=torch.contiguous_format), gtd_new
-        f_new, g_new = evaluate(x, t, d)
-        evals, ls_iter = evals + 1, ls_iter + 1
-        gtd_new = g_new.dot(d)
-    if ls_iter == max_ls:  # out of evaluations while extrapolating
-        bracket, bracket_f, bracket_g = [0, t], [f, f_new], [g, g_new]
-    # zoom: shrink the bracket [low, high] (low: the lower loss) until a step satisfies both conditions
-    insufficient = False
-    low, high = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
-    while not done and ls_iter < max_ls:
-        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
-            break
-        t = _cubic_min(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1])
-        # a trial too close to an end of the bracket (twice, or outside it) is moved to 10 % of its width from that end
-        eps = 0.1 * (max(bracket) - min(bracket))
-        if min(max(bracket) - t, t - min(bracket)) < eps:
-            if insufficient or t >= max(bracket) or t <= min(bracket):
-                t = max(bracket) - eps if abs(t - max(bracket)) < abs(t - min(bracket)) else min(bracket) + eps
-                insufficient = False
-            else:
-                insufficient = True
-        else:
-            insufficient = False
-        f_new, g_new = evaluate(x, t, d)
-        evals, ls_iter = evals + 1, ls_iter + 1
-        gtd_new = g_new.dot(d)
-        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low]:  # not low enough: the new high end
-            bracket[high], bracket_f[high], bracket_gtd[high] = t, f_new, gtd_new
-            bracket_g[high] = g_new.clone(memory_format=torch.contiguous_format)
-            low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
-        else:
-            if abs(gtd_new) <= -c2 * gtd:
-                done = True
-            elif gtd_new * (bracket[high] - bracket[low]) >= 0:  # the old low end becomes the high end
-                bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low]
-            bracket[low], bracket_f[low], bracket_gtd[low] = t, f_new, gtd_new  # the new low end
-            bracket_g[low] = g_new.clone(memory_format=torch.contiguous_format)
-    return bracket_f[low], bracket_g[low], bracket[low], evals
-
-
 @torch.no_grad()
 def _lbfgs(
     closure,  # () -> loss (a one-element tensor), leaving the gradients in `p.grad`
@@ -710,71 +627,12 @@ def _lbfgs(
     tolerance_grad: float = 1e-12,  # stop when every gradient component is at most this
     history_size: int = 10,  # curvature pairs kept
 ) -> int:  # the iterations done
-    "Minimize `closure` by L-BFGS with a strong-Wolfe line search: `torch.optim.LBFGS(params, lr=1, line_search_fn='strong_wolfe').step(closure)`, counting its iterations."
-
-    def gradient():
-        return torch.cat([p.grad.view(-1) for p in params])
-
-    def move(t, d):  # params += t d
-        offset = 0
-        for p in params:
-            p.add_(d[offset : offset + p.numel()].view_as(p), alpha=t)
-            offset += p.numel()
-
-    def evaluate(x, t, d):  # loss and gradient at x + t d; the parameters are set back to x
-        move(t, d)
-        with torch.enable_grad():
-            loss = closure()
-        loss, g = float(loss), gradient()  # (outside enable_grad: a float of a tensor that requires grad warns)
-        for p, xp in zip(params, x):
-            p.copy_(xp)
-        return loss, g
-
-    with torch.enable_grad():
-        loss = closure()
-    loss, evals, g = float(loss), 1, gradient()
-    if g.abs().max() <= tolerance_grad:
-        return 0
-    dirs, steps, ro, al = [], [], [], [None] * history_size  # the curvature pairs y, s, their 1 / (y . s), the first loop's coefficients
-    H_diag, prev_g, n_iter = 1, None, 0
-    while n_iter < max_iter:
-        n_iter += 1
-        if n_iter == 1:
-            d = g.neg()
-        else:
-            y, s = g.sub(prev_g), d.mul(t)
-            ys = y.dot(s)
-            if ys > 1e-10:  # positive curvature: keep the pair
-                if len(dirs) == history_size:  # forget the oldest
-                    del dirs[0], steps[0], ro[0]
-                dirs.append(y)
-                steps.append(s)
-                ro.append(1.0 / ys)
-                H_diag = ys / y.dot(y)  # the initial inverse Hessian's scale
-            # the two-loop recursion: d = -H g
-            q = g.neg()
-            for i in range(len(dirs) - 1, -1, -1):
-                al[i] = steps[i].dot(q) * ro[i]
-                q.add_(dirs[i], alpha=-al[i])
-            d = r = torch.mul(q, H_diag)
-            for i in range(len(dirs)):
-                be_i = dirs[i].dot(r) * ro[i]
-                r.add_(steps[i], alpha=al[i] - be_i)
-        prev_g = g.clone(memory_format=torch.contiguous_format) if prev_g is None else prev_g.copy_(g)
-        prev_loss = loss
-        t = min(1.0, 1.0 / g.abs().sum()) if n_iter == 1 else 1.0
-        gtd = g.dot(d)
-        if gtd > -tolerance_change:  # no descent along d
-            break
-        x = [p.clone(memory_format=torch.contiguous_format) for p in params]
-        loss, g, t, ls_evals = _strong_wolfe(evaluate, x, t, d, loss, g, gtd, max_ls=max_eval - evals)
-        move(t, d)
-        evals += ls_evals
-        if n_iter == max_iter or evals >= max_eval:
-            break
-        if g.abs().max() <= tolerance_grad or d.mul(t).abs().max() <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
-            break
-    return n_iter
+    "Minimize `closure` with `torch.optim.LBFGS` (strong-Wolfe line search, unit step size); the iterations it did, read from its state."
+    opt = torch.optim.LBFGS(params, lr=1.0, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
+                            tolerance_change=tolerance_change, history_size=history_size, line_search_fn="strong_wolfe")
+    opt.step(closure)
+    state = opt.state_dict()["state"]  # (L-BFGS keeps its counters under its first parameter; none when it stopped at once)
+    return int(state[0]["n_iter"]) if 0 in state else 0
 
 
 def _lbfgs_level(run: _Run, level: _Level, s: RegistrationSettings, bar):
@@ -822,6 +680,7 @@ def _lbfgs_level(run: _Run, level: _Level, s: RegistrationSettings, bar):
         if math.isfinite(best[0]):
             run.pose[b : b + 1] = best[1].to(run.pose.dtype)
             run.loss[b] = best[0]
+
 
 # %% ../nbs/api/15_registration.ipynb #3559d7ac
 @dataclass(frozen=True)
