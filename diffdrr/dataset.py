@@ -23,7 +23,7 @@ from torch import Tensor
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
 from .checks import check_positive_int, check_real, check_seed
-from .data import hu_to_mu, load_example_ct, read
+from .data import hu_to_mu, load_example_ct, read, resample_to
 from .drr import DRR
 from .geometry import seed_to_pose
 from .volume import Volume
@@ -107,7 +107,7 @@ class PoseDistribution:
 # %% ../nbs/api/18_dataset.ipynb #c3ec6db5
 def load_ct(
     ct,  # a DICOM folder, a NIfTI file (.nii, .nii.gz), or "example" (the embedded phantom)
-    labels=None,  # optional label map (NIfTI) on the CT's voxel grid
+    labels=None,  # optional label map (NIfTI); one on another grid is brought onto the CT's (nearest neighbour)
     hu: bool = False,  # keep CT numbers (HU) instead of converting to attenuation (1/mm)
 ) -> tuple:  # (Volume: (X, Y, Z) values with their affine, labels (X, Y, Z) int64 tensor or None)
     "Read a CT (and label map) as the command line does, with errors that name the argument."
@@ -132,7 +132,10 @@ def load_ct(
     except (ValueError, TypeError) as e:
         raise ValueError(f"labels could not be read as a label map: {e}") from None
     if lab.shape != volume.shape or not torch.allclose(lab.affine, volume.affine, atol=1e-3):
-        raise ValueError(f"labels must be on the CT's voxel grid (shape {volume.shape}, same affine); got shape {lab.shape}")
+        try:  # another resolution or field of view: each CT voxel takes the label at its centre (`resample_to`, nearest neighbour)
+            lab = resample_to(lab, volume, mode="nearest")
+        except ValueError as e:
+            raise ValueError(f"labels could not be brought onto the CT's voxel grid: {e}") from None
     return volume, lab.data.round().long()
 
 # %% ../nbs/api/18_dataset.ipynb #929fd6b5
