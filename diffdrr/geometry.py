@@ -542,6 +542,22 @@ def _diffdrr_frame(orientation, reverse_x_axis: bool, like: Tensor) -> Tensor:
     return FD
 
 
+def _diffdrr_center(center, like: Tensor) -> Tensor:
+    "DiffDRR's world origin `(3,)` in our world, in the dtype and device of `like`: zeros for None, a point (3,), or a volume's `.center`."
+    if center is None:
+        return like.new_zeros(3)
+    c = getattr(center, "center", center)  # a diffdrr.volume.Volume: the middle of its grid
+    try:
+        c = torch.as_tensor(c, dtype=like.dtype, device=like.device)
+    except (TypeError, ValueError, RuntimeError):
+        raise TypeError(f"center must be a Volume or its centre (3,) in world mm; got {type(center).__name__}") from None
+    if c.shape not in ((3,), (1, 3)):
+        raise ValueError(f"center must be a Volume or its centre (3,) in world mm; got shape {tuple(c.shape)}")
+    if not torch.isfinite(c).all():
+        raise ValueError(f"center must be finite; got {_brief(c)}")
+    return c.reshape(3)
+
+
 def _sym4(v: Tensor) -> Tensor:
     "Symmetric 4x4 matrices `(B, 4, 4)` from their upper triangles `(B, 10)` (row-major)."
     A = v.new_zeros(v.shape[:-1] + (4, 4))
@@ -557,6 +573,8 @@ def diffdrr_to_pose(
     degrees: bool = False,  # Euler angles in degrees
     orientation="AP",  # the subject's orientation in diffdrr.data.read: "AP", "PA" or None
     reverse_x_axis: bool = True,  # DiffDRR's DRR(reverse_x_axis=)
+    *,
+    center=None,  # the volume DiffDRR's `read` centred (its default `center_volume=True`): a `Volume`, or its centre (3,) in world mm; None: no shift (`center_volume=False`)
 ) -> Tensor:  # (B, 4, 4) our camera-to-world pose, giving the same rays
     "Our pose of a DiffDRR 0.4-0.6 view."
     if parameterization not in DIFFDRR_PARAMETERIZATIONS:
@@ -595,7 +613,8 @@ def diffdrr_to_pose(
             R, t = torch.broadcast_tensors(R, t[:, None, :])
             M = make_rigid(R, (R @ t[:, 0, :, None])[..., 0])
     FD = _diffdrr_frame(orientation, reverse_x_axis, M)
-    return check_pose(make_rigid(M[:, :3, :3] @ FD, M[:, :3, 3]), "the converted pose")
+    c = _diffdrr_center(center, M)  # DiffDRR's origin in our world
+    return check_pose(make_rigid(M[:, :3, :3] @ FD, M[:, :3, 3] + c), "the converted pose")
 
 
 def pose_to_diffdrr(
@@ -605,13 +624,15 @@ def pose_to_diffdrr(
     degrees: bool = False,  # Euler angles in degrees
     orientation="AP",  # the subject's orientation in diffdrr.data.read: "AP", "PA" or None
     reverse_x_axis: bool = True,  # DiffDRR's DRR(reverse_x_axis=)
+    *,
+    center=None,  # the volume DiffDRR's `read` centred (its default `center_volume=True`): a `Volume`, or its centre (3,) in world mm; None: no shift (`center_volume=False`)
 ) -> tuple:  # (rotations, translations) for DiffDRR's drr(...); for "matrix", ((B, 4, 4), None)
     "DiffDRR 0.4-0.6's view parameters of our pose; inverse of `diffdrr_to_pose`."
     if parameterization not in DIFFDRR_PARAMETERIZATIONS:
         raise ValueError(f"parameterization must be one of DiffDRR's {DIFFDRR_PARAMETERIZATIONS}; got {parameterization!r}")
     pose = check_pose(pose)
     FD = _diffdrr_frame(orientation, reverse_x_axis, pose)
-    M = make_rigid(pose[:, :3, :3] @ FD.T, pose[:, :3, 3])  # (F D)^-1 = (F D)^T
+    M = make_rigid(pose[:, :3, :3] @ FD.T, pose[:, :3, 3] - _diffdrr_center(center, pose))  # (F D)^-1 = (F D)^T; DiffDRR's world
     R, c = M[:, :3, :3], M[:, :3, 3]
     if parameterization == "matrix":
         return M, None

@@ -11,6 +11,19 @@ ground truth come from our code.
 starting poses as matrices P_init, the CT variant and every simulation parameter) and `DIR/xray_k.npy` (float32 H x W),
 `DIR/mask_k.npy` (uint8, the collimated field), plus `DIR/points.npy` (N x 3 LPS mm: points inside the body for mTRE).
 
+Multi-view problems (one patient, several cameras whose relative geometry is known, one patient motion to find):
+
+    python scripts/foreign_xrays.py make-views --ct CT.nii.gz --labels LABELS.nii.gz --out DIR [--n 15 --separations 90 30]
+    python scripts/foreign_xrays.py score-views --out DIR --results RESULTS.json
+
+`make-views` writes, per problem k, `DIR/views_k.json` (per view v: P, size, pixel, source, the degradation's parameters;
+the starting motions W and each view's P_v W) and `DIR/xray_k_v.npy`, `DIR/mask_k_v.npy`. View 0 is a random C-arm view as
+above; view i > 0 is view 0 turned by `separations[i-1]` degrees about the axis through the isocentre perpendicular to
+view 0's beam and closest to the patient's long axis (a biplane room, or two angles of one C-arm). The CT variant, the
+tissue model and the metal are the patient's (shared by the views); each view has its own detector, pixel size, distance,
+principal point and roll, and its own collimator, heel, scatter, dose, blur, noise, window and gamma. The variant cycles
+none, shrink, missing so that every third problem has the shrunk axial plane.
+
 The pipeline, per problem:
 1. The CT (HU, from the NIfTI) is modified: bones of the TotalSegmentator labelmap are made denser by a factor 1.3-1.8;
    on some problems the axial plane of the patient is shrunk by 2 % (a breathing or scale mismatch), and on others the
@@ -455,6 +468,148 @@ def score(args):
         Path(args.json).write_text(json.dumps(summary, indent=0))
 
 
+# ----------------------------------------------------------------------------------------------------------------------
+# Multi-view problems: one patient, several cameras of known relative geometry
+
+def view_params(rng):
+    "Every random choice of one camera and its detector (the patient's choices are `random_params`')."
+    rows, cols = 256, int(rng.choice([256, 320]))
+    sdd = rng.uniform(900, 1100)
+    return dict(
+        rows=rows, cols=cols, pixel=float(rng.uniform(1.2, 1.6)), sdd=float(sdd), sad=float(sdd * rng.uniform(0.55, 0.75)),
+        roll=float(rng.uniform(-10, 10)), pp_offset=rng.uniform(-20, 20, 2).tolist(),
+        heel=float(rng.uniform(0.05, 0.12)), heel_axis=int(rng.integers(2)), heel_sign=float(rng.choice([-1, 1])),
+        field=rng.uniform(0.55, 0.85, 2).tolist(), field_shift=rng.uniform(-0.05, 0.05, 2).tolist(),
+        blade_transmission=float(rng.uniform(0.01, 0.04)),
+        spr=float(rng.uniform(0.2, 1.0)), scatter_sigma_mm=float(rng.uniform(35, 45)),
+        photons=float(np.exp(rng.uniform(np.log(2e3), np.log(2e4)))), blur_fwhm_px=float(rng.uniform(1.5, 3.0)),
+        read_noise=float(rng.uniform(2, 10)), window=[float(rng.uniform(0, 0.05)), float(rng.uniform(0.95, 1.0))],
+        gamma=float(rng.uniform(0.7, 1.4)),
+    )
+
+
+def make_views(args):
+    "The multi-view problems (see the module's docstring); the single-view problems of `make` are untouched."
+    from scipy.ndimage import binary_erosion
+    import nibabel as nib
+
+    t0 = time.time()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    exe = args.plastimatch or shutil.which("plastimatch") or str(Path(sys.executable).parent / "plastimatch")
+    hu, bone, origin, spacing = load_ct(args.ct, args.labels, args.labels_csv)
+    lab = np.asarray(nib.load(args.labels).dataobj).astype(np.int32)
+    A = np.diag([-1.0, -1.0, 1.0, 1.0]) @ nib.load(args.labels).affine
+    vcent = []
+    for line in open(args.labels_csv).read().splitlines()[1:]:
+        group, _, name, i = line.split(",")
+        if group == "vertebrae" and name.startswith("vertebrae_T"):
+            idx = np.argwhere(lab == int(i))
+            if len(idx) > 200:
+                vcent.append((A @ np.append(idx.mean(0), 1))[:3])
+    info = dict(vertebra_centres=vcent)
+    centre = origin + spacing * (np.array(hu.shape) - 1) / 2
+    body = np.argwhere(hu[::8, ::8, ::2] > -300) * np.array([8, 8, 2])
+    pts = origin + spacing * body[np.random.default_rng(12345).choice(len(body), 2000, replace=False)]
+    np.save(out / "points.npy", pts)  # the same points as `make`'s
+    tmp = tempfile.mkdtemp()
+    ss = 2
+    for k in range(args.n):
+        rng = np.random.default_rng([args.seed, k])
+        p = random_params(rng, False)  # the patient: tissue model, CT variant, and view 0's angles and isocentre
+        p["variant"] = ("none", "shrink", "missing")[k % 3]
+        sp, org = spacing.copy(), origin.copy()
+        if p["variant"] == "shrink":  # the patient's axial plane 2 % smaller about the volume's centre
+            sp[:2] *= 0.98
+            org[:2] = centre[:2] - sp[:2] * (np.array(hu.shape[:2]) - 1) / 2
+        mha = os.path.join(tmp, "ct.mha")
+        write_mha(mha, hu_to_mu(hu, bone, p["bone_slope"], p["bone_boost"]), org, sp)
+        objs, kinds = metal_objects(rng, hu, None, origin, spacing, info)
+        iso = centre + np.array(p["iso_offset"])
+        nrm0 = rot([0, 0, 1], math.radians(p["lao"])) @ rot([1, 0, 0], math.radians(p["cran"])) @ np.array([0.0, -1.0, 0.0])
+        axis = np.array([0.0, 0.0, 1.0]) - nrm0[2] * nrm0  # perpendicular to view 0's beam, closest to the long axis
+        axis /= np.linalg.norm(axis)
+        sign = float(rng.choice([-1, 1]))
+        views = []
+        for v, sep in enumerate([0.0] + list(args.separations)):
+            q = view_params(rng)
+            nrm = rot(axis, sign * math.radians(sep)) @ nrm0
+            vup = rot(nrm, math.radians(q["roll"])) @ np.array([0.0, 0.0, 1.0])
+            ic_col, ic_row = (q["cols"] - 1) / 2 + q["pp_offset"][0], (q["rows"] - 1) / 2 + q["pp_offset"][1]
+            P, src = camera(iso, nrm, vup, q["sad"], q["sdd"], q["pixel"], q["rows"], q["cols"], ic_col, ic_row)
+            L, P_pm = plastimatch_drr(mha, os.path.join(tmp, f"v{k}_{v}"), iso, nrm, vup, q["sad"], q["sdd"], q["pixel"] / ss,
+                                      q["rows"] * ss, q["cols"] * ss, (ic_col + 0.5) * ss - 0.5, (ic_row + 0.5) * ss - 0.5, exe)
+            S = np.array([[1 / ss, 0, (1 / ss - 1) / 2], [0, 1 / ss, (1 / ss - 1) / 2], [0, 0, 1]])
+            Pc = S @ P_pm
+            Pn, Qn = Pc / np.abs(Pc).max(), P / np.abs(P).max()
+            err = np.abs(Pn * np.sign(Pn[2, 3]) - Qn * np.sign(Qn[2, 3])).max()
+            if err > 1e-5:
+                raise RuntimeError(f"plastimatch's projection matrix differs from the geometry's by {err:g}")
+            s_, d_ = rays(P, q["rows"], q["cols"], ss)
+            for m, a, b, r in objs:
+                L = L + m * cylinder_chord(s_, d_, np.asarray(a), np.asarray(b), r)
+            img, field = degrade(L, ss, rng, q["pixel"], dict(q, marker=(int(rng.integers(8, 40)), int(rng.integers(8, 40)), 16)))
+            mask = binary_erosion(field, iterations=3)
+            np.save(out / f"xray_{k:03d}_{v}.npy", img)
+            np.save(out / f"mask_{k:03d}_{v}.npy", mask.astype(np.uint8))
+            angle = math.degrees(math.acos(np.clip(nrm @ nrm0, -1, 1)))
+            views.append(dict(P=P.tolist(), rows=q["rows"], cols=q["cols"], pixel=q["pixel"], sdd=q["sdd"], source=src.tolist(),
+                              normal=nrm.tolist(), separation_deg=angle, params=q))
+        local = motions(rng, args.starts, 30.0, 60.0, iso)
+        glob = motions(rng, args.starts, 60.0, 120.0, iso)
+        missing = None
+        if p["variant"] == "missing":
+            nz = hu.shape[2]
+            m = round(0.1 * nz)
+            missing = [0, m] if p["missing_end"] == "feet" else [nz - m, nz]
+        rec = dict(index=k, world="LPS", isocentre=iso.tolist(), metal=kinds, missing_slices_lps_z=missing, params=p, views=views,
+                   W_local=[W.tolist() for W in local], W_global=[W.tolist() for W in glob],
+                   P_init_local=[[(np.array(x["P"]) @ W).tolist() for x in views] for W in local],
+                   P_init_global=[[(np.array(x["P"]) @ W).tolist() for x in views] for W in glob])
+        (out / f"views_{k:03d}.json").write_text(json.dumps(rec, indent=1))
+        print(f"problem {k:3d}: {p['variant']}, metal {kinds}, views at " + ", ".join(f"{x['separation_deg']:.0f}" for x in views)
+              + " deg, " + ", ".join(f"{x['rows']}x{x['cols']} SPR {x['params']['spr']:.2f} {x['params']['photons']:.0f} ph" for x in views), flush=True)
+    shutil.rmtree(tmp)
+    print(f"{args.n} multi-view problems in {out} ({time.time() - t0:.0f} s)")
+
+
+def depth_error(P_est, P_true, centre):
+    "mm: how far the estimated camera misplaces `centre` (3,) along its beam: the difference of its depth in the two cameras' frames."
+    Ee, Et = extrinsic(np.asarray(P_est, float)), extrinsic(np.asarray(P_true, float))
+    x = np.append(centre, 1.0)
+    return float(abs((Ee @ x - Et @ x)[2]))  # the camera's third axis is its beam
+
+
+def score_views(args):
+    """The multi-view table: per run, the mTRE (mm, the body points in each given view's true camera frame, averaged over the
+    views the run registered) and the depth error of the isocentre along the first view's beam; rows by configuration and CT variant."""
+    out = Path(args.out)
+    pts = np.load(out / "points.npy")
+    rows = {}
+    for results in args.results:
+        for r in json.loads(Path(results).read_text())["runs"]:
+            prob = json.loads((out / f"views_{r['problem']:03d}.json").read_text())
+            vs = [prob["views"][v] for v in r["views"]]
+            e0 = np.mean([mtre(Pi, x["P"], pts) for Pi, x in zip(r["P_initial"], vs)])
+            e = np.mean([mtre(Pf, x["P"], pts) for Pf, x in zip(r["P_final"], vs)])
+            iso = np.array(prob["isocentre"])
+            depth = depth_error(r["P_final"][0], vs[0]["P"], iso)  # along the first view's beam
+            for key in ((r["config"], "all"), (r["config"], prob["params"]["variant"])):
+                rows.setdefault(key, []).append(dict(e0=e0, e=e, depth=depth, t=r["time"], flag=r.get("trusted"), problem=r["problem"]))
+    print("| views | CT | n | < 2 mm | < 5 mm | < 10 mm | median mTRE (mm) | median / largest depth error (mm) | median initial (mm) | median time (s) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    order = lambda key: (key[0], key[1] != "all", key[1])
+    for key in sorted(rows, key=order):
+        v = rows[key]
+        e = np.array([x["e"] for x in v])
+        pct = lambda th: f"{100 * (e < th).mean():.0f} %"
+        print(f"| {key[0]} | {key[1]} | {len(v)} | {pct(2)} | {pct(5)} | {pct(10)} | {np.median(e):.1f} | "
+              f"{np.median([x['depth'] for x in v]):.1f} / {max(x['depth'] for x in v):.1f} | {np.median([x['e0'] for x in v]):.0f} | "
+              f"{np.median([x['t'] for x in v]):.1f} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps([dict(config=k[0], variant=k[1], runs=v) for k, v in rows.items()], indent=0))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -468,12 +623,26 @@ def main(argv=None):
     m.add_argument("--starts", type=int, default=1, help="starting poses per problem and method")
     m.add_argument("--seed", type=int, default=2026)
     m.add_argument("--plastimatch", default=None)
+    v = sub.add_parser("make-views")
+    v.add_argument("--ct", required=True)
+    v.add_argument("--labels", required=True)
+    v.add_argument("--labels-csv", required=True)
+    v.add_argument("--out", required=True)
+    v.add_argument("--n", type=int, default=15, help="problems (patients), each seen by 1 + len(separations) cameras")
+    v.add_argument("--separations", type=float, nargs="+", default=[90.0, 30.0], help="degrees between view 0's beam and each other view's")
+    v.add_argument("--starts", type=int, default=1, help="starting motions per problem")
+    v.add_argument("--seed", type=int, default=2027)
+    v.add_argument("--plastimatch", default=None)
+    sv = sub.add_parser("score-views")
+    sv.add_argument("--out", required=True)
+    sv.add_argument("--results", required=True, nargs="+")
+    sv.add_argument("--json", default=None, help="also write the per-run errors here")
     s = sub.add_parser("score")
     s.add_argument("--out", required=True)
     s.add_argument("--results", required=True, nargs="+")
     s.add_argument("--json", default=None, help="also write the per-run errors here")
     a = ap.parse_args(argv)
-    make(a) if a.cmd == "make" else score(a)
+    dict(make=make, score=score)[a.cmd](a) if a.cmd in ("make", "score") else dict(make_views=make_views, score_views=score_views)[a.cmd.replace("-", "_")](a)
 
 
 if __name__ == "__main__":
