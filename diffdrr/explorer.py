@@ -17,9 +17,10 @@ import torch
 from torch import Tensor
 
 from .checks import check_choice, check_positive, check_positive_int
-from .detector import Detector
 from .drr import DRR, RENDERERS
 from .geometry import check_pose, make_pose, pose_to_parameters, seed_to_pose
+from .registration import resize_drr
+from .render import choose_backend
 
 # %% ../nbs/api/17_explorer.ipynb #95f15c27
 EXPLORER_PARAMETERIZATIONS = ("euler_angles", "axis_angle", "se3_log")
@@ -104,6 +105,7 @@ def _explorer_class():
             self.center, self.sod = center, sod
             self.preview, self.delay, self.vmin, self.vmax = preview, delay, vmin, vmax
             self.img, self._timer, self._generation, self._hold = None, None, 0, False
+            self._drrs = {}  # (h, w, renderer, ...) -> the DRR that renders such frames (see `_frame_drr`)
             self._lock = threading.RLock()
             values = self._values(pose)
             box = (drr.affine[:3, :3].detach().cpu().to(torch.float64).abs() @ torch.tensor(drr.volume.shape, dtype=torch.float64)).max().item()
@@ -222,33 +224,48 @@ def _explorer_class():
                     self._timer.cancel()
                 return self._draw(1)
 
+        def _frame_drr(self, factor: int) -> DRR:
+            "The DRR of a frame: the user's own for the full detector and its renderer; else one on a detector `factor` times coarser and/or with the chosen renderer, built once and kept."
+            drr, renderer = self.drr, self.renderer.value
+            H, W = drr.height, drr.width
+            h, w = max(1, math.ceil(H / factor)), max(1, math.ceil(W / factor))
+            if (h, w) == (H, W) and renderer == drr.renderer:
+                return drr
+            d = drr.detector  # the key holds what the derived DRR copies, so a changed DRR gets a fresh one
+            key = (h, w, renderer, id(drr.volume), id(drr.affine), H, W, d.delx, d.dely, d.sdd, d.x0, d.y0,
+                   drr.renderer, drr.backend, drr.n_points, drr.step, drr.chunk_size)
+            if key not in self._drrs:
+                if len(self._drrs) >= 8:  # DRRs of an older state of `drr`
+                    self._drrs.clear()
+                base = drr if renderer == drr.renderer else _with_renderer(drr, renderer)
+                self._drrs[key] = base if (h, w) == (H, W) else resize_drr(base, h, w)
+            return self._drrs[key]
+
         def _draw(self, factor: int) -> Tensor:
-            "Render on a detector `factor` times coarser (same field of view) and show it."
+            "Render on a detector `factor` times coarser (same field of view) through the DRR and its backend, and show it."
             with self._lock:
-                drr = self.drr
-                H, W = drr.height, drr.width
-                h, w = max(1, math.ceil(H / factor)), max(1, math.ceil(W / factor))
-                d = drr.detector
-                det = Detector(h, w, d.delx * H / h, d.dely * W / w, None, d.x0, d.y0)
-                dtype = drr.volume.dtype
+                drr = self._frame_drr(factor)
+                backend = choose_backend(drr.backend, drr.volume.device).name
                 t0 = time.perf_counter()
                 with torch.no_grad():
-                    source, targets = det(self.pose.to(dtype), sdd=self.sdd)
-                    source, targets = source.to(dtype), targets.to(dtype)
-                    if self.renderer.value == "siddon":
-                        img = RENDERERS["siddon"](drr.volume, drr.affine, source, targets, drr.chunk_size)
-                    else:
-                        img = RENDERERS["trilinear"](drr.volume, drr.affine, source, targets, drr.n_points, drr.step, drr.chunk_size)
-                img = img.reshape(1, 1, h, w)
+                    img = drr(self.pose, sdd=self.sdd)
                 ms = 1000 * (time.perf_counter() - t0)
                 self.img = img
                 self.view.value = _png(img[0, 0].cpu().float().numpy(), self.vmin, self.vmax)
                 kind = "full" if factor == 1 else "preview"
-                self.status.value = f"<small>{kind} {h} x {w} px, {self.renderer.value}, {ms:.0f} ms</small>"
+                self.status.value = f"<small>{kind} {img.shape[-2]} x {img.shape[-1]} px, {self.renderer.value} on {backend}, {ms:.0f} ms</small>"
                 return img
 
     _WIDGET_CLASS = PoseExplorer
     return PoseExplorer
+
+
+def _with_renderer(drr: DRR, renderer: str) -> DRR:
+    "The same DRR (volume tensor, placement, detector, backend, chunk size) with another renderer."
+    d, keep = drr.detector, renderer == drr.renderer  # n_points and step belong to the trilinear renderer
+    return DRR(drr.volume, affine=drr.affine, height=drr.height, delx=d.delx, width=drr.width, dely=d.dely, sdd=d.sdd, x0=d.x0, y0=d.y0,
+               renderer=renderer, backend=drr.backend, n_points=drr.n_points if keep else None, step=drr.step if keep else None,
+               chunk_size=drr.chunk_size)
 
 
 def _check_one_pose(pose) -> Tensor:

@@ -249,23 +249,36 @@ def animate(
     return path
 
 # %% ../nbs/api/16_visualization.ipynb #90ca80fe
+def _camera_geometry(
+    detector,  # a `Detector`: size, pitches and principal point
+    pose: Tensor,  # (1, 4, 4) camera-to-world pose
+    sdd: float,  # source-to-detector distance, mm
+) -> tuple:  # source (3,), pixel-corner grid (H + 1, W + 1, 3), principal point (3,); world mm, float64 numpy
+    "The points of one camera: source, detector pixel corners and principal point."
+    pose = pose.detach().to(device="cpu", dtype=torch.float64)
+    H, W = detector.height, detector.width
+    K = detector.intrinsics(torch.tensor([float(sdd)], dtype=torch.float64)).clone()
+    K[:, :2, 2] += 0.5  # pixel (i', j') of an (H + 1) x (W + 1) grid sits at the corner (i' - 1/2, j' - 1/2)
+    source, corners = camera_rays(pose, K, float(sdd), H + 1, W + 1)
+    principal = pose[0, :3, 3] + float(sdd) * pose[0, :3, 2]
+    return source[0, 0].numpy(), corners[0].reshape(H + 1, W + 1, 3).numpy(), principal.numpy()
+
+
+def _volume_box(drr) -> np.ndarray:  # (8, 3) world mm: corner k is (i, j, l) = the bits of k, of the voxel boxes' outer faces
+    "The corners of the volume's box."
+    aff = drr.affine.detach().to(device="cpu", dtype=torch.float64)
+    box = torch.tensor([[i, j, k, 1.0] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=torch.float64)
+    box[:, :3] = box[:, :3] * torch.tensor(drr.volume.shape, dtype=torch.float64) - 0.5  # voxel boxes' outer faces
+    return (box @ aff.T)[:, :3].numpy()
+
+
 def _scene_geometry(
     drr,  # a `DRR`
     pose: Tensor,  # (1, 4, 4) camera-to-world pose
     sdd: float,  # source-to-detector distance, mm
 ) -> tuple:  # source (3,), pixel-corner grid (H + 1, W + 1, 3), principal point (3,), volume box corners (8, 3); world mm, float64 numpy
-    "The points of the scene: source, detector pixel corners, principal point and the volume's box."
-    pose = pose.detach().to(device="cpu", dtype=torch.float64)
-    H, W = drr.height, drr.width
-    K = drr.detector.intrinsics(torch.tensor([float(sdd)], dtype=torch.float64)).clone()
-    K[:, :2, 2] += 0.5  # pixel (i', j') of an (H + 1) x (W + 1) grid sits at the corner (i' - 1/2, j' - 1/2)
-    source, corners = camera_rays(pose, K, float(sdd), H + 1, W + 1)
-    principal = pose[0, :3, 3] + float(sdd) * pose[0, :3, 2]
-    aff = drr.affine.detach().to(device="cpu", dtype=torch.float64)
-    box = torch.tensor([[i, j, k, 1.0] for i in (0, 1) for j in (0, 1) for k in (0, 1)], dtype=torch.float64)
-    box[:, :3] = box[:, :3] * torch.tensor(drr.volume.shape, dtype=torch.float64) - 0.5  # voxel boxes' outer faces
-    box = (box @ aff.T)[:, :3]
-    return source[0, 0].numpy(), corners[0].reshape(H + 1, W + 1, 3).numpy(), principal.numpy(), box.numpy()
+    "The points of the scene seen by the DRR's own detector: source, detector pixel corners, principal point and the volume's box."
+    return _camera_geometry(drr.detector, pose, sdd) + (_volume_box(drr),)
 
 
 def _surface_voxels(
@@ -299,39 +312,123 @@ def _texture(img: np.ndarray, max_side: int) -> np.ndarray:
     return sums / np.outer(np.diff(r), np.diff(c)), r, c
 
 
+def _per_camera(value, name: str, B: int, what: str) -> list:
+    "A list of B values from one value (B = 1, or broadcast where `value` is not a list or tuple) or a sequence of B."
+    if isinstance(value, (list, tuple)):
+        if len(value) != B:
+            raise ValueError(f"{name} must give one {what} per camera ({B} poses); got {len(value)}")
+        return list(value)
+    return [value] * B
+
+
+def _scene_cameras(drr, pose, img, sdd, detectors, names, colors) -> list:
+    "Checked cameras: per pose a dict of its detector, sdd, image (H_b, W_b), name and colour."
+    from diffdrr.detector import Detector
+
+    B = pose.shape[0]
+    detectors = _per_camera(drr.detector if detectors is None else detectors, "detectors", B, "Detector")
+    for b, d in enumerate(detectors):
+        if not isinstance(d, Detector):
+            raise TypeError(f"detectors must be a diffdrr.detector.Detector or a list of {B} of them; got {type(d).__name__} for camera {b}")
+    sdds = _per_camera(sdd, "sdd", B, "source-to-detector distance")
+    for b in range(B):
+        s = detectors[b].sdd if sdds[b] is None else sdds[b]
+        s = drr.detector.sdd if s is None else s
+        if s is None or isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or not s > 0:
+            raise ValueError(f"sdd must be a positive number of mm (pass sdd= or build the DRR or detector with one); got {s!r}"
+                             + (f" for camera {b}" if B > 1 else ""))
+        sdds[b] = float(s)
+    if names is None:
+        names = [None] if B == 1 else [f"camera {b}" for b in range(B)]
+    names = _per_camera([names] if isinstance(names, str) and B == 1 else names, "names", B, "name")
+    if isinstance(names, str) or not all(n is None or isinstance(n, str) for n in names):
+        raise TypeError(f"names must be a list of {B} strings (one per camera); got {names!r}")
+    if colors is None:
+        colors = ["red"] if B == 1 else [f"C{b % 10}" for b in range(B)]
+    colors = _per_camera([colors] if isinstance(colors, str) and B == 1 else colors, "colors", B, "colour")
+    for b, c in enumerate(colors):
+        try:
+            to_rgba(c)
+        except (ValueError, TypeError):
+            raise ValueError(f"colors must be matplotlib colours, one per camera; got {c!r} for camera {b}") from None
+    sizes = [(d.height, d.width) for d in detectors]
+    if img is None:
+        imgs = []
+        with torch.no_grad():
+            for b in range(B):
+                p = pose[b : b + 1].to(drr.volume.device)
+                if detectors[b] is drr.detector:
+                    imgs.append(drr(p, sdd=sdds[b]))
+                else:  # another detector: its rays, rendered by the DRR's renderer and backend
+                    dtype = torch.float64 if drr.volume.dtype == torch.float64 else torch.float32
+                    source, targets = detectors[b](p.to(dtype), sdd=sdds[b])
+                    imgs.append(drr.line_integrals(drr.volume, source.to(dtype), targets.to(dtype)).reshape(1, 1, *sizes[b]))
+    elif isinstance(img, (list, tuple)):
+        if len(img) != B:
+            raise ValueError(f"img must give one image per camera ({B} poses); got {len(img)}")
+        imgs = list(img)
+    else:
+        imgs = _as_images(img)
+        if imgs.shape[0] != B:
+            raise ValueError(f"img must hold one image per camera (B = {B}, C, H, W); got {imgs.shape}")
+        imgs = [imgs[b : b + 1] for b in range(B)]
+    cams = []
+    for b in range(B):
+        im = _as_images(imgs[b])
+        if im.shape[0] != 1 or im.shape[2:] != sizes[b]:
+            raise ValueError(f"img must be one image (1, C, {sizes[b][0]}, {sizes[b][1]}) of the detector"
+                             + (f" for camera {b}" if B > 1 else "") + f"; got {im.shape}")
+        cams.append(dict(detector=detectors[b], sdd=sdds[b], img=im[0].sum(0), name=names[b], color=colors[b], pose=pose[b : b + 1]))
+    return cams
+
+
+def _scene_structures(drr, structures, structure_colors, B: int) -> list:
+    "Checked label meshes: a list of (id, name, colour); default colours follow the B cameras' in the tab10 cycle."
+    if structures is None:
+        return []
+    if getattr(drr, "labels", None) is None:
+        raise ValueError("structures need a label map: build the DRR with labels= (X, Y, Z) integer tensor")
+    named = dict(structures) if isinstance(structures, dict) else {s: None for s in ([structures] if isinstance(structures, int) else structures)}
+    if not named or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in named):
+        raise TypeError(f"structures must be label ids (a list of ints, or a dict id -> name); got {structures!r}")
+    present = set(torch.unique(drr.labels).tolist())
+    missing = [i for i in named if int(i) not in present]
+    if missing:
+        raise ValueError(f"structures must be label ids present in drr.labels; got {missing[:5]} absent from its {len(present)} ids")
+    start = 0 if B == 1 else B  # one camera is red; several take C0 ... C(B - 1)
+    colors = [f"C{(start + k) % 10}" for k in range(len(named))] if structure_colors is None else list(structure_colors)
+    if len(colors) != len(named):
+        raise ValueError(f"structure_colors must give one colour per structure ({len(named)}); got {len(colors)}")
+    return [(int(i), f"label {i}" if n is None else str(n), c) for (i, n), c in zip(named.items(), colors)]
+
+
 def plot_scene(
-    drr,  # a `DRR`: its volume, affine and detector are drawn
-    pose: Tensor,  # (1, 4, 4) or (4, 4) camera-to-world pose
-    img=None,  # (1, C, H, W) DRR to show on the detector (rendered with `drr` if None)
-    sdd: float = None,  # source-to-detector distance in mm (default: the detector's)
+    drr,  # a `DRR`: its volume is drawn (box, isosurface, label meshes), and its detector unless `detectors` says otherwise
+    pose: Tensor,  # (B, 4, 4) or (4, 4) camera-to-world poses: one camera each
+    img=None,  # (B, C, H, W) images to show on the detectors, or a list of B (1, C, H_b, W_b) (rendered with `drr` if None)
+    sdd=None,  # source-to-detector distance in mm: one for every camera, or a list of B (default: each detector's, else the DRR's)
     threshold: float = None,  # iso-value of the drawn surface (default: halfway between the volume's min and max)
     backend: str = "auto",  # "pyvista", "matplotlib", or "auto" (pyvista when importable)
     stride: int = None,  # subsampling of the volume for the surface (default: 96 voxels along the longest axis)
-    cmap: str = "gray",  # colormap of the DRR on the detector
+    cmap: str = "gray",  # colormap of the DRRs on the detectors
     ax=None,  # matplotlib: an Axes3D to draw on (created if None)
-    max_points: int = 20000,  # matplotlib: at most this many surface points
+    max_points: int = 20000,  # matplotlib: at most this many surface points (per surface)
     window_size=(800, 600),  # pyvista: the picture's size in pixels
+    detectors=None,  # a `Detector` per camera (a list of B, or one for all), for cameras unlike the DRR's own
+    names=None,  # a label per camera, shown in the legend (default: "camera b" for several cameras)
+    colors=None,  # a matplotlib colour per camera (default: red for one camera, the tab10 cycle for several)
+    structures=None,  # label ids of `drr.labels` drawn as surfaces: a list, or a dict id -> name
+    structure_colors=None,  # a matplotlib colour per structure (default: the tab10 colours after the cameras')
 ):  # the matplotlib Axes3D, or the pyvista Plotter
-    "A 3D view of the imaging scene: volume surface, source, rays and the detector with the DRR on it."
+    "A 3D view of the imaging scene: volume surface and label meshes, and per camera its source, rays and detector with its DRR."
     if backend not in ("auto", "pyvista", "matplotlib"):
         raise ValueError(f"backend must be 'auto', 'pyvista' or 'matplotlib'; got {backend!r}")
     for a in ("volume", "affine", "detector", "height", "width"):
         if not hasattr(drr, a):
             raise TypeError(f"drr must be a diffdrr DRR (with volume, affine and detector); got {type(drr).__name__}")
     pose = check_pose(pose)
-    if pose.shape[0] != 1:
-        raise ValueError(f"pose must hold one view (1, 4, 4); got a batch of {pose.shape[0]}")
-    sdd = drr.detector.sdd if sdd is None else sdd
-    if sdd is None or isinstance(sdd, bool) or not isinstance(sdd, (int, float)) or not sdd > 0:
-        raise ValueError(f"sdd must be a positive number of mm (pass sdd= or build the DRR with one); got {sdd!r}")
-    sdd = float(sdd)
-    if img is None:
-        with torch.no_grad():
-            img = drr(pose.to(drr.volume.device), sdd=sdd)
-    img = _as_images(img)
-    if img.shape[0] != 1 or img.shape[2:] != (drr.height, drr.width):
-        raise ValueError(f"img must be one image (1, C, {drr.height}, {drr.width}) of the detector; got {img.shape}")
-    img = img[0].sum(0)
+    meshes = _scene_structures(drr, structures, structure_colors, pose.shape[0])
+    cams = _scene_cameras(drr, pose, img, sdd, detectors, names, colors)
     vol = drr.volume.detach()
     threshold = float((vol.min() + vol.max()) / 2) if threshold is None else float(threshold)
     stride = max(1, math.ceil(max(vol.shape) / 96)) if stride is None else stride
@@ -343,12 +440,17 @@ def plot_scene(
             backend = "pyvista"
         except ImportError:
             backend = "matplotlib"
-    source, corners, principal, box = _scene_geometry(drr, pose, sdd)
-    norm = Normalize(float(img.min()), float(img.max()) if img.max() > img.min() else float(img.min()) + 1)
+    box = _volume_box(drr)
+    for c in cams:
+        c["source"], c["corners"], c["principal"] = _camera_geometry(c["detector"], c["pose"], c["sdd"])
+        c["frame"] = [c["corners"][0, 0], c["corners"][0, -1], c["corners"][-1, -1], c["corners"][-1, 0]]
+        im = c["img"]
+        c["norm"] = Normalize(float(im.min()), float(im.max()) if im.max() > im.min() else float(im.min()) + 1)
     edges = [(a, b) for a in range(8) for b in range(a + 1, 8) if bin(a ^ b).count("1") == 1]  # the box's 12 edges
-    frame = [corners[0, 0], corners[0, -1], corners[-1, -1], corners[-1, 0]]
+    R = pose[0, :3, :3].detach().cpu().to(torch.float64).numpy()
+    view = R[:, 0] - 0.35 * R[:, 1] - 0.25 * R[:, 2]  # look from the side of the first principal ray, a little above it
     if backend == "pyvista":
-        return _scene_pyvista(vol, drr.affine, threshold, stride, img, norm, cmap, source, corners, principal, box, edges, frame, pose, window_size)
+        return _scene_pyvista(drr, vol, threshold, stride, cmap, cams, meshes, box, view, -R[:, 1], window_size)
 
     if ax is None:
         fig = plt.figure(figsize=(6.4, 5.6))
@@ -356,28 +458,34 @@ def plot_scene(
     pts = _surface_voxels(vol, drr.affine, threshold, stride, max_points)
     if len(pts):
         ax.scatter(*pts.T, s=0.5, color="tan", alpha=0.3, depthshade=False, label=f"surface (> {threshold:g})")
+    for i, name, color in meshes:
+        pts = _surface_voxels((drr.labels == i).to(torch.uint8), drr.affine, 0.5, stride, max_points)
+        ax.scatter(*pts.T, s=1.0, color=color, alpha=0.6, depthshade=False, label=name, gid=f"structure {i}")
     for a, b in edges:
         ax.plot(*zip(box[a], box[b]), color="gray", lw=0.8)
-    tex, r, c = _texture(img, 64)
-    grid = corners[r][:, c]
-    ax.plot_surface(grid[..., 0], grid[..., 1], grid[..., 2], facecolors=plt.get_cmap(cmap)(norm(tex)), rstride=1, cstride=1, shade=False)
-    for p in frame:
-        ax.plot(*zip(source, p), color="tab:red", lw=0.6, alpha=0.6)
-    ax.plot(*zip(source, principal), color="tab:red", lw=1, ls="--", label="principal ray")
-    ax.scatter(*source, color="red", s=30, label="source")
+    for b, c in enumerate(cams):
+        src, corners, frame, color = c["source"], c["corners"], c["frame"], c["color"]
+        tex, r, cc = _texture(c["img"], 64)
+        grid = corners[r][:, cc]
+        ax.plot_surface(grid[..., 0], grid[..., 1], grid[..., 2], facecolors=plt.get_cmap(cmap)(c["norm"](tex)), rstride=1, cstride=1,
+                        shade=False, gid=f"detector image {b}")
+        ax.plot(*np.array(frame + frame[:1]).T, color=color, lw=1.2, gid=f"detector {b}")  # the detector's outline
+        for p in frame:
+            ax.plot(*zip(src, p), color=color, lw=0.6, alpha=0.6, gid=f"frustum {b}")
+        one = len(cams) == 1 and c["name"] is None
+        ax.plot(*zip(src, c["principal"]), color=color, lw=1, ls="--", label="principal ray" if one else None, gid=f"principal ray {b}")
+        ax.scatter(*src, color=color, s=30, label="source" if one else c["name"], gid=f"source {b}")
     ax.set_xlabel("x (mm)"), ax.set_ylabel("y (mm)"), ax.set_zlabel("z (mm)")
-    allp = np.concatenate([box, source[None], corners.reshape(-1, 3)])
+    allp = np.concatenate([box] + [np.concatenate([c["source"][None], c["corners"].reshape(-1, 3)]) for c in cams])
     ax.set_box_aspect(np.maximum(np.ptp(allp, axis=0), 1e-6))
-    R = pose[0, :3, :3].detach().cpu().to(torch.float64).numpy()
-    view = R[:, 0] - 0.35 * R[:, 1] - 0.25 * R[:, 2]  # look from the side of the principal ray, a little above it
-    view /= np.linalg.norm(view)
+    view = view / np.linalg.norm(view)
     ax.view_init(elev=math.degrees(math.asin(view[2])), azim=math.degrees(math.atan2(view[1], view[0])))
     ax.legend(loc="upper left", fontsize="small")
     return ax
 
 
-def _scene_pyvista(vol, affine, threshold, stride, img, norm, cmap, source, corners, principal, box, edges, frame, pose, window_size):
-    "The scene drawn with pyvista (off-screen when there is no display)."
+def _scene_pyvista(drr, vol, threshold, stride, cmap, cams, meshes, box, view, viewup, window_size):
+    "The scene drawn with pyvista (off-screen when there is no display); actors named 'surface', 'structure i', and per camera b 'source b', 'frustum b', 'detector b', 'detector image b', 'principal ray b'."
     try:
         import pyvista as pv
     except ImportError as e:
@@ -391,26 +499,46 @@ def _scene_pyvista(vol, affine, threshold, stride, img, norm, cmap, source, corn
         vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
     pl = pv.Plotter(off_screen=off_screen, window_size=list(window_size))
     pl.set_background("white")
-    v = vol[::stride, ::stride, ::stride].cpu().to(torch.float32).numpy()
-    grid = pv.ImageData(dimensions=v.shape)
-    grid.point_data["value"] = v.ravel(order="F")
-    aff = affine.detach().cpu().to(torch.float64).numpy() @ np.diag([stride, stride, stride, 1.0])
-    if v.min() < threshold < v.max():
-        surf = grid.contour([threshold], scalars="value").transform(aff, inplace=False)
-        pl.add_mesh(surf, color="tan", opacity=0.5, smooth_shading=True, name="surface")
+    aff = drr.affine.detach().cpu().to(torch.float64).numpy() @ np.diag([stride, stride, stride, 1.0])
+
+    def contour(values, level):  # the isosurface of a subsampled grid of values, in world mm (None where there is none)
+        v = values[::stride, ::stride, ::stride].cpu().to(torch.float32).numpy()
+        if not v.min() < level < v.max():
+            return None
+        grid = pv.ImageData(dimensions=v.shape)
+        grid.point_data["value"] = v.ravel(order="F")
+        return grid.contour([level], scalars="value").transform(aff, inplace=False)
+
+    surf = contour(vol, threshold)
+    if surf is not None:
+        pl.add_mesh(surf, color="tan", opacity=0.25 if meshes else 0.5, smooth_shading=True, name="surface")
+    legend = []
+    for i, name, color in meshes:
+        color = to_rgba(color)[:3]  # VTK takes RGB, not matplotlib's "C2"
+        m = contour((drr.labels == i).to(torch.float32), 0.5)
+        if m is not None:
+            pl.add_mesh(m, color=color, smooth_shading=True, name=f"structure {i}")
+            legend.append([name, color])
     pl.add_mesh(pv.MultipleLines(box[[0, 1, 3, 2, 0, 4, 5, 7, 6, 4]]), color="gray", name="box")
     pl.add_mesh(pv.merge([pv.Line(box[a], box[b]) for a, b in ((1, 5), (3, 7), (2, 6))]), color="gray", name="box edges")
-    H1, W1 = corners.shape[:2]
-    det = pv.StructuredGrid(*(corners[..., k].reshape(H1, W1, 1) for k in range(3)))
-    rgb = (plt.get_cmap(cmap)(norm(img))[..., :3] * 255).round().astype(np.uint8)
-    det.cell_data["drr"] = rgb.transpose(1, 0, 2).reshape(-1, 3)  # VTK orders cells with the first axis (rows) fastest
-    pl.add_mesh(det, scalars="drr", rgb=True, name="detector", lighting=False)
-    pl.add_mesh(pv.merge([pv.Line(source, p) for p in frame]), color="red", opacity=0.6, name="rays")
-    pl.add_mesh(pv.Line(source, principal), color="red", line_width=2, name="principal ray")
-    span = float(np.ptp(np.concatenate([box, corners.reshape(-1, 3), source[None]]), axis=0).max())
-    pl.add_mesh(pv.Sphere(radius=0.012 * span, center=source), color="red", name="source")
-    R = pose[0, :3, :3].detach().cpu().to(torch.float64).numpy()
-    pl.view_vector(R[:, 0] - 0.35 * R[:, 1] - 0.25 * R[:, 2], viewup=-R[:, 1])  # from the side of the principal ray, above it
+    span = float(np.ptp(np.concatenate([box] + [np.concatenate([c["corners"].reshape(-1, 3), c["source"][None]]) for c in cams]), axis=0).max())
+    for b, c in enumerate(cams):
+        src, corners, frame, color = c["source"], c["corners"], c["frame"], to_rgba(c["color"])[:3]
+        H1, W1 = corners.shape[:2]
+        det = pv.StructuredGrid(*(corners[..., k].reshape(H1, W1, 1) for k in range(3)))
+        rgb = (plt.get_cmap(cmap)(c["norm"](c["img"]))[..., :3] * 255).round().astype(np.uint8)
+        det.cell_data["drr"] = rgb.transpose(1, 0, 2).reshape(-1, 3)  # VTK orders cells with the first axis (rows) fastest
+        pl.add_mesh(det, scalars="drr", rgb=True, name=f"detector image {b}", lighting=False)
+        pl.add_mesh(pv.MultipleLines(np.array(frame + frame[:1])), color=color, line_width=2, name=f"detector {b}")
+        pl.add_mesh(pv.merge([pv.Line(src, p) for p in frame]), color=color, opacity=0.6, name=f"frustum {b}")
+        pl.add_mesh(pv.Line(src, c["principal"]), color=color, line_width=2, name=f"principal ray {b}")
+        pl.add_mesh(pv.Sphere(radius=0.012 * span, center=src), color=color, name=f"source {b}")
+        if c["name"] is not None:
+            pl.add_point_labels(src[None], [c["name"]], text_color=color, font_size=14, shape=None, show_points=False, always_visible=True, name=f"name {b}")
+            legend.append([c["name"], color])
+    if legend:
+        pl.add_legend(legend, bcolor="white", face="circle", size=(0.22, 0.05 * len(legend)))
+    pl.view_vector(view, viewup=viewup)  # from the side of the first principal ray, above it
     pl.reset_camera()
     pl.camera.zoom(1.4)
     return pl

@@ -209,11 +209,14 @@ def _write_book_config(cfg, pages: list) -> None:
         parts.setdefault(p.parts[0] if len(p.parts) > 1 else "", []).append(p)
     names = {"api": "API", "tutorials": "Tutorials", "": "Development"}
     order = lambda k: (["tutorials", "api"].index(k) if k in ("api", "tutorials") else 2, k)  # tutorials before the reference
-    toc = {"format": "jb-book", "root": "index" if root else str(pages[0].with_suffix("")),
+    toc = {"format": "jb-book", "root": "index",
            "parts": [{"caption": names.get(k, k.replace("_", " ").title()),
                       "chapters": [{"file": str(p.with_suffix(""))} for p in sorted(parts[k], key=lambda p: p.stem != "introduction")]}
                      for k in sorted(parts, key=order)]}
-    if not root: toc["parts"][0]["chapters"] = toc["parts"][0]["chapters"][1:]
+    if not root:  # without the index, the first page is the root: it leaves its part's chapters, and a part left empty goes
+        toc["root"] = toc["parts"][0]["chapters"].pop(0)["file"]
+        toc["parts"] = [part for part in toc["parts"] if part["chapters"]]
+        if not toc["parts"]: del toc["parts"]
     (BOOK / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
     config = {
         "title": cfg.title, "author": cfg.author, "copyright": cfg.copyright,

@@ -10,6 +10,8 @@ What a person would do, done by a browser:
      handle rests; and after release, that the readout changed and the image changed (its `src`
      and the pixels of an element screenshot);
   4. it picks the other renderer in the dropdown and checks that the image changes again;
+     and the status line must name the backend that rendered (the compiled numba kernels: the explorer
+     renders through `DRR` and its backend, `backend="auto"` on a CPU volume);
   5. the page must show no Python traceback or error output.
 Screenshots go to `_build/screenshots/explorer_*.png`. Exit code 0 when every check passed, 1 when
 one failed. If Chromium cannot be started at all (no binary, or it dies on start), the check is
@@ -162,6 +164,8 @@ def main():
         time.sleep(2.0)
         s = wait_for(driver, lambda s: s["w"] == 128 and s["complete"], 60, "the full 128 x 128 render")
         print(f"voila: notebook ran and the explorer shows a {s['w']} x {s['h']} DRR after {time.time() - t0:.1f} s ({s['status']})")
+        if " on numba" not in (s["status"] or ""):  # frames are DRR calls on the DRR's backend: numba's kernels for a CPU volume
+            problems.append(f"the explorer's status does not name the numba backend: {s['status']!r}")
         driver.save_screenshot(str(SHOTS / "explorer_before.png"))
         before_src, before_px, before_readout = s["src"], element_pixels(driver), s["readouts"][0]
 
@@ -199,6 +203,8 @@ def main():
         Select(driver.find_element(By.CSS_SELECTOR, ".diffdrr-explorer .widget-dropdown select")).select_by_visible_text("trilinear")
         s = wait_for(driver, lambda s: s["src"] != src and "trilinear" in (s["status"] or ""), 120, "a trilinear render")
         print(f"renderer: switched to trilinear ({s['status']})")
+        if " on numba" not in (s["status"] or ""):
+            problems.append(f"the trilinear frame was not rendered by the numba backend: {s['status']!r}")
         driver.save_screenshot(str(SHOTS / "explorer_trilinear.png"))
 
         s = state(driver)
