@@ -121,8 +121,43 @@ def _camera_rays(pose: Tensor, K: Tensor, sdd: Tensor, height: int, width: int) 
     return source.expand(B, 1, 3), targets.expand(B, -1, 3)
 
 # %% ../nbs/api/04_detector.ipynb #23b64d13
+def _pixel_plane(
+    height: int,  # rows H
+    width: int,  # columns W
+    delx,  # row pitch, mm: float or (B,) tensor
+    dely,  # column pitch, mm: float or (B,) tensor
+    x0,  # principal point's column offset, mm: float or (B,) tensor
+    y0,  # principal point's row offset, mm: float or (B,) tensor
+    dtype: torch.dtype,  # the rays' floating type
+    device: torch.device,  # their device
+) -> Tensor:  # (B or 1, N, 2) camera-frame (x, y) of the pixel centres, mm, row-major
+    "Where the pixel centres lie on the detector plane: `x = (j - (W - 1) / 2) dely - x0`, `y = (i - (H - 1) / 2) delx - y0`."
+    as_col = lambda v: (v.to(dtype) if isinstance(v, Tensor) else torch.tensor(float(v), dtype=dtype, device=device)).reshape(-1, 1)
+    j = torch.arange(width, dtype=dtype, device=device) - (width - 1) / 2  # integers or halves: exact
+    i = torch.arange(height, dtype=dtype, device=device) - (height - 1) / 2
+    x = j * as_col(dely) - as_col(x0)  # (B or 1, W)
+    y = i * as_col(delx) - as_col(y0)  # (B or 1, H)
+    x, y = torch.broadcast_tensors(x[:, None, :], y[:, :, None])  # (B or 1, H, W)
+    return torch.stack([x, y], -1).reshape(x.shape[0], height * width, 2)
+
+
+def _plane_rays(pose: Tensor, xy: Tensor, sdd) -> tuple:
+    "Source `(B, 1, 3)` and targets `(B, N, 3)` of the detector points `(x, y, sdd)` (xy `(B or 1, N, 2)`, sdd float or `(B or 1,)`) under a checked pose."
+    R, t = pose[:, :3, :3], pose[:, :3, 3]
+    sdd = sdd.reshape(-1, 1) if isinstance(sdd, Tensor) else sdd
+    B = max(pose.shape[0], xy.shape[0], sdd.shape[0] if isinstance(sdd, Tensor) else 1)
+    for x, n in ((pose, "pose"), (xy, "the intrinsics (delx, dely, x0, y0)"), (sdd, "sdd")):
+        if isinstance(x, Tensor) and x.shape[0] not in (1, B):
+            raise ValueError(f"pose, K and sdd must have one batch size B (or 1); got {n} with {x.shape[0]} where B = {B}")
+    centre = sdd * R[:, :, 2] + t  # (B, 3): the principal point on the detector, world mm
+    # target = R (x, y, sdd) + t, written as two fused multiply-adds (no matrix product for a 3-vector per pixel)
+    targets = torch.addcmul(centre[:, None, :], xy[..., :1], R[:, None, :, 0]).addcmul_(xy[..., 1:], R[:, None, :, 1])
+    return t[:, None, :].expand(B, 1, 3), targets.expand(B, -1, 3)
+
+
 class Detector(torch.nn.Module):
-    "A flat-panel detector and its pinhole intrinsics; casts the rays of a pose."
+    """A flat-panel detector and its pinhole intrinsics; casts the rays of a pose. Its intrinsics are validated once,
+    and its pixel grid is kept (per dtype and device) until one of them changes."""
 
     def __init__(
         self,
@@ -138,8 +173,28 @@ class Detector(torch.nn.Module):
         width = height if width is None else width
         self.height, self.width = _check_size(height, width)
         dely = delx if dely is None else dely
-        make_intrinsics(1.0 if sdd is None else sdd, delx, dely, self.height, self.width, x0, y0)  # validates
         self.delx, self.dely, self.sdd, self.x0, self.y0 = delx, dely, sdd, x0, y0
+        self._grids, self._checked = {}, None  # pixel grids by (dtype, device); the intrinsics they were made for
+        self._check_intrinsics()
+
+    def _check_intrinsics(self) -> tuple:
+        "Validate the intrinsics if they changed since the last call (clearing the kept grids); their values as the cache's key."
+        key = (self.height, self.width, self.delx, self.dely, self.sdd, self.x0, self.y0)
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in key[2:] if v is not None)
+        if not numbers or key != self._checked:
+            make_intrinsics(1.0 if self.sdd is None else self.sdd, self.delx, self.dely, self.height, self.width, self.x0, self.y0)
+            self._grids.clear()
+            self._checked = key if numbers else None  # tensor intrinsics: checked on every call, never kept
+        return key
+
+    def _grid(self, dtype: torch.dtype, device: torch.device) -> Tensor:
+        "`(1, N, 2)` pixel centres on the detector plane (`_pixel_plane`) for the current intrinsics, made once per dtype and device."
+        grid = self._grids.get((dtype, device))
+        if grid is None:
+            grid = _pixel_plane(self.height, self.width, self.delx, self.dely, self.x0, self.y0, dtype, device)
+            if self._checked is not None:
+                self._grids[dtype, device] = grid
+        return grid
 
     def intrinsics(self, sdd=None, delx=None, dely=None, x0=None, y0=None) -> Tensor:
         "K `(B, 3, 3)` with any parameter overridden (floats or `(B,)` tensors, differentiable)."
@@ -169,10 +224,33 @@ class Detector(torch.nn.Module):
         return self.cast(check_pose(pose), sdd, delx, dely, x0, y0, K)
 
     def cast(self, pose: Tensor, sdd=None, delx=None, dely=None, x0=None, y0=None, K: Tensor = None) -> tuple:
-        "`forward` for a `(B, 4, 4)` pose the caller has checked (`DRR.rays` checks it once); the intrinsics are checked here."
-        sdd = self._sdd(sdd)
-        K = self.intrinsics(sdd, delx, dely, x0, y0) if K is None else _check_K(K)
-        return _camera_rays(pose, K, _check_sdd(sdd), self.height, self.width)
+        """`forward` for a `(B, 4, 4)` pose the caller has checked (`DRR.rays` checks it once). Overrides are checked
+        here; the constructor's intrinsics were checked once, and their pixel grid is reused."""
+        if K is not None:
+            return _camera_rays(pose, _check_K(K), _check_sdd(self._sdd(sdd)), self.height, self.width)
+        self._check_intrinsics()  # a comparison of 7 numbers, unless one was changed since the last call
+        given = {n: v for n, v in (("delx", delx), ("dely", dely), ("x0", x0), ("y0", y0)) if v is not None}
+        if sdd is None:
+            sdd = self._sdd(None)  # the stored sdd, checked with the other intrinsics
+        else:
+            given["sdd"] = sdd
+        dtype = pose.dtype
+        for n, v in given.items():  # overrides, float or (B,): checked on every call
+            v = check_batch_scalar(v, n)
+            if is_checking() and n in ("sdd", "delx", "dely") and (v <= 0).any():
+                raise ValueError(f"{n} must be positive (mm); got {_brief(v[v <= 0], of=len(v))}")
+            if isinstance(given[n], Tensor) and v.device != pose.device:
+                raise ValueError(f"pose, K and sdd must be on one device; got pose on {pose.device}, {n} on {v.device}")
+            dtype = torch.promote_types(dtype, v.dtype) if isinstance(given[n], Tensor) else dtype
+            given[n] = v if isinstance(given[n], Tensor) else float(given[n])
+        sdd = given.pop("sdd", sdd)
+        if given:  # another pitch or principal point for this call
+            pick = lambda n: given.get(n, getattr(self, n))
+            xy = _pixel_plane(self.height, self.width, pick("delx"), pick("dely"), pick("x0"), pick("y0"), dtype, pose.device)
+        else:
+            xy = self._grid(dtype, pose.device)
+        sdd = sdd.to(dtype) if isinstance(sdd, Tensor) else float(sdd)
+        return _plane_rays(pose.to(dtype), xy, sdd)
 
     def extra_repr(self):
         return f"height={self.height}, width={self.width}, delx={self.delx}, dely={self.dely}, sdd={self.sdd}, x0={self.x0}, y0={self.y0}"

@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - exercised where numba is absent
 if numba is not None:
     from llvmlite import ir
     from numba.core import cgutils, types
-    from numba.extending import intrinsic
+    from numba.extending import intrinsic, overload
 
     @intrinsic
     def _pair(typingctx, arr, idx):
@@ -662,11 +662,69 @@ def _ray(r, N, s, t):
             np.float64(t[b, j, 0]), np.float64(t[b, j, 1]), np.float64(t[b, j, 2]))
 
 
+def _walk(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs):
+    """One ray's forward sum: Siddon's walk (M is None) or the trilinear midpoint rule with M samples (see
+    `_siddon_ray`, `_trilinear_ray`). In compiled code Numba picks the walk from the type of M while it types the
+    caller, so a render compiles only its own walk: a plain `if M is None` would compile both, since Numba prunes such
+    a branch at compile time only where M is None, not where it is an integer."""
+    if M is None:
+        return _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2, chan, accs)
+    return _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs)
+
+
+def _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb, want_vol, want_end, chan, gch):
+    """g * (dI/ds, dI/dt, dI/dL) of one ray by Siddon (M is None) or trilinear (M samples); with channels: gb = 1 and
+    the channels' gradients in `gch`. Compiled, the walk is picked from the type of M, as in `_walk`."""
+    if M is None:
+        acc, gs0, gs1, gs2, gt0, gt1, gt2 = _siddon_ray_grad(
+            vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0, t1, t2, gb * Lb, want_vol, want_end, chan, gch)
+        return gs0, gs1, gs2, gt0, gt1, gt2, gb * acc
+    return _trilinear_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb,
+                               want_vol, want_end, chan, gch)
+
+
+if numba is not None:
+
+    @overload(_walk)
+    def _walk_typed(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs):
+        if isinstance(M, types.NoneType):
+
+            def siddon(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs):
+                return _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2, chan, accs)
+
+            return siddon
+
+        def trilinear(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs):
+            return _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs)
+
+        return trilinear
+
+    @overload(_ray_grad)
+    def _ray_grad_typed(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb, want_vol, want_end,
+                        chan, gch):
+        if isinstance(M, types.NoneType):
+
+            def siddon(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb, want_vol, want_end,
+                       chan, gch):
+                acc, gs0, gs1, gs2, gt0, gt1, gt2 = _siddon_ray_grad(
+                    vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0, t1, t2, gb * Lb, want_vol, want_end, chan, gch)
+                return gs0, gs1, gs2, gt0, gt1, gt2, gb * acc
+
+            return siddon
+
+        def trilinear(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb, want_vol, want_end,
+                      chan, gch):
+            return _trilinear_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb,
+                                       want_vol, want_end, chan, gch)
+
+        return trilinear
+
+
 @njit(cache=True, nogil=True)
 def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, block, chan, th, nthreads):
     """out (B, C, N) = line integrals of all rays (Siddon when M is None, else trilinear with M samples), C = 1 without
     a channel map: thread `th` of `nthreads` takes every nthreads-th block of `order` (run by `_on_threads`). With M
-    None, Numba drops the trilinear branch before compiling, so a Siddon render compiles no trilinear code."""
+    None, only the Siddon walk is compiled, and with M an integer only the trilinear one (`_walk`)."""
     B, N = L.shape
     R = B * N
     C = 1 if chan is None else out.shape[1]
@@ -677,31 +735,12 @@ def _forward_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, L, out, order, block, 
         for q in range(blk * block, min(R, (blk + 1) * block)):
             b, j, s0, s1, s2, t0, t1, t2 = _ray(order[q], N, s, t)
             if chan is None:
-                if M is None:
-                    acc = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2)
-                else:
-                    acc = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2)
-                out[b, 0, j] = acc * L[b, j]
+                out[b, 0, j] = _walk(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, None, None) * L[b, j]
             else:
                 accs[:] = 0.0
-                if M is None:
-                    f = _siddon_ray(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2, chan, accs)
-                else:
-                    f = _trilinear_ray(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs)
+                f = _walk(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2, chan, accs)
                 for c in range(C):
                     out[b, c, j] = accs[c] * f * L[b, j]
-
-
-@njit(cache=True)
-def _ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb, want_vol, want_end, chan, gch):
-    """g * (dI/ds, dI/dt, dI/dL) of one ray by Siddon (M is None) or trilinear (M samples); with channels: gb = 1 and
-    the channels' gradients in `gch`."""
-    if M is None:
-        acc, gs0, gs1, gs2, gt0, gt1, gt2 = _siddon_ray_grad(
-            vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, s0, s1, s2, t0, t1, t2, gb * Lb, want_vol, want_end, chan, gch)
-        return gs0, gs1, gs2, gt0, gt1, gt2, gb * acc
-    return _trilinear_ray_grad(vol, gvol, n0, n1, n2, S0, S1, S2, plo, phi, M, s0, s1, s2, t0, t1, t2, Lb, gb,
-                               want_vol, want_end, chan, gch)
 
 
 @njit(parallel=True, cache=True)
@@ -747,6 +786,11 @@ def _volume_kernel(vol, gvol, n0, n1, n2, S0, S1, S2, M, s, t, L, g, edges, orde
                           1.0, True, False, chan, g[b, :, j])
 
 # %% ../nbs/api/09_kernels.ipynb #7881aa1d
+def _kernel_threads() -> int:
+    "Threads for a kernel: as many as torch uses, within Numba's limit."
+    return max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+
+
 class _threads:
     """Run numba's kernels on as many threads as torch uses, and leave torch's own count as it was.
 
@@ -756,7 +800,7 @@ class _threads:
 
     def __enter__(self) -> int:
         self.torch_threads = torch.get_num_threads()
-        n = max(1, min(self.torch_threads, numba.config.NUMBA_NUM_THREADS))
+        n = _kernel_threads()
         numba.set_num_threads(n)
         return n
 
@@ -823,22 +867,50 @@ def ray_order(
     t: Tensor,  # (B, N, 3) ray ends in grid coordinates
 ) -> np.ndarray:  # (B * N,) int64 flat ray indices
     "Rays sorted so that consecutive ones cross the volume's middle side by side along its contiguous axis."
-    with torch.no_grad():
-        B, N = t.shape[:2]
-        d = (t - s).double()
-        s = s.double().expand(B, N, 3)
-        n = volume.shape
-        p = _main_axis(s, t)
-        c, q = sorted((a for a in range(3) if a != p), key=lambda a: volume.stride(a))
-        dp = d[..., p]
-        a = ((n[p] / 2 - s[..., p]) / torch.where(dp.abs() < _PAR, torch.ones_like(dp), dp)).clamp(-1, 2)
-        mid = s + a[..., None] * d  # where each ray crosses the middle plane of the main axis
-        kq = torch.floor(mid[..., q]).clamp(-2, n[q] + 1) + 2  # rows of one voxel along q,
-        kc = mid[..., c].clamp(-2, n[c] + 2) + 2  # each sorted along the contiguous axis c
-        key = (torch.arange(B, dtype=torch.float64)[:, None] * (n[q] + 4) + kq) * (n[c] + 5) + kc
-        # NumPy's stable sort (timsort) uses the runs a detector's rows already form: 3 ms for a million rays, where
-        # torch.argsort took 120 ms (10% of a 1000 x 1000 trilinear render)
-        return np.argsort(key.reshape(-1).numpy(), kind="stable")
+    s, t = (x.detach().contiguous().numpy() for x in (s, t))
+    key = _order_key(s, t, *volume.shape, *volume.stride())  # one compiled pass: no tensor operations to dispatch
+    # NumPy's stable sort (timsort) uses the runs a detector's rows already form: 3 ms for a million rays, where
+    # torch.argsort took 120 ms (10% of a 1000 x 1000 trilinear render)
+    return np.argsort(key, kind="stable")
+
+
+@njit(cache=True, nogil=True)
+def _order_key(s, t, n0, n1, n2, S0, S1, S2):
+    """`ray_order`'s sort key of every ray, (B * N,) float64: its batch index, then the row of one voxel along the
+    volume's third axis q in which it crosses the middle plane of the rays' main axis p, then its position there
+    along the contiguous axis c."""
+    B, N = t.shape[0], t.shape[1]
+    per_ray, per_pose = s.shape[1] != 1, s.shape[0] != 1
+    n, S = (n0, n1, n2), (S0, S1, S2)
+    span = np.zeros(3)  # the main axis p: the one along which the rays run farthest (the first of equals)
+    for b in range(B):
+        bs = b if per_pose else 0
+        for j in range(N):
+            js = j if per_ray else 0
+            for a in range(3):
+                span[a] += abs(np.float64(t[b, j, a]) - np.float64(s[bs, js, a]))
+    p = 0
+    for a in range(1, 3):
+        if span[a] > span[p]:
+            p = a
+    c, q = (1, 2) if p == 0 else ((0, 2) if p == 1 else (0, 1))
+    if S[q] < S[c]:  # c: the other axis of smaller stride (the first of equals)
+        c, q = q, c
+    key = np.empty(B * N)
+    for b in range(B):
+        bs = b if per_pose else 0
+        for j in range(N):
+            js = j if per_ray else 0
+            sp, sq, sc = np.float64(s[bs, js, p]), np.float64(s[bs, js, q]), np.float64(s[bs, js, c])
+            dp = np.float64(t[b, j, p] - s[bs, js, p])  # the difference in the rays' own type
+            a = (n[p] / 2 - sp) / (1.0 if abs(dp) < _PAR else dp)
+            a = min(max(a, -1.0), 2.0)
+            mq = sq + a * np.float64(t[b, j, q] - s[bs, js, q])  # where the ray crosses the middle plane of p
+            mc = sc + a * np.float64(t[b, j, c] - s[bs, js, c])
+            kq = min(max(np.floor(mq), -2.0), n[q] + 1.0) + 2  # rows of one voxel along q,
+            kc = min(max(mc, -2.0), n[c] + 2.0) + 2  # each sorted along the contiguous axis c
+            key[b * N + j] = (b * (n[q] + 4) + kq) * (n[c] + 5) + kc
+    return key
 
 
 def _slabs(n0: int, k: int) -> np.ndarray:
@@ -867,17 +939,15 @@ class FusedRender(torch.autograd.Function):
         # forward kernel runs and the backward pass walks again, whatever the caller asked (the seam's `one_walk` never
         # asks with channels; this module does not rely on it)
         ends = ends and chan is None
-        if out.numel():
-            with _threads() as nthreads:
-                if ends:  # one walk gives the image and the end-point gradients for g = 1: I = L dI/dL
-                    ctx.ends = torch.empty((B, N, 7), dtype=work)
-                    _endpoint_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(),
-                                     np.ones((B, 1, N), dtype=ctx.ends.numpy().dtype), ctx.ends.numpy(), order, nthreads,
-                                     _BLOCK)
-                    out[:, 0] = ctx.ends[..., 6] * length
-                else:
-                    _on_threads(_forward_kernel, nthreads, vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(),
-                                out.numpy(), order, _BLOCK, None if chan is None else _flat(chan))
+        if out.numel() and ends:  # one walk gives the image and the end-point gradients for g = 1: I = L dI/dL
+            with _threads() as nthreads:  # a Numba parallel kernel
+                ctx.ends = torch.empty((B, N, 7), dtype=work)
+                _endpoint_kernel(vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(),
+                                 np.ones((B, 1, N), dtype=ctx.ends.numpy().dtype), ctx.ends.numpy(), order, nthreads, _BLOCK)
+                out[:, 0] = ctx.ends[..., 6] * length
+        elif out.numel():  # Python threads: Numba's own thread count is not touched
+            _on_threads(_forward_kernel, _kernel_threads(), vol, *volume.shape, *S, M, s.numpy(), t.numpy(), length.numpy(),
+                        out.numpy(), order, _BLOCK, None if chan is None else _flat(chan))
         ctx.save_for_backward(volume, s, t, length)
         ctx.M, ctx.chunk_size, ctx.order, ctx.dtype, ctx.chan = M, chunk_size, order, dtype, chan
         return (out[:, 0] if chan is None else out).to(dtype)

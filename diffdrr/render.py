@@ -26,13 +26,35 @@ def world_to_grid(
 ) -> Tensor:  # (..., 3) grid coordinates: voxel (i, j, k) fills [i, i+1) x [j, j+1) x [k, k+1)
     "Grid coordinates of world points."
     M, b = _grid_map(affine, points)
-    return points @ M + b
+    return _affine_apply(points, M, b)
+
+
+def _affine_apply(p: Tensor, M: Tensor, b: Tensor) -> Tensor:
+    """`p @ M + b` for points `(..., 3)`, written as three multiply-adds: a matrix product of N x 3 points by a 3 x 3
+    matrix goes to the BLAS library, whose threads cost more to start than the product (milliseconds on a busy machine)."""
+    return torch.addcmul(b, p[..., :1], M[0]).addcmul_(p[..., 1:2], M[1]).addcmul_(p[..., 2:], M[2])
+
+
+_GRID_MAPS = {}  # (id(affine), dtype, device) -> (affine, its version, M, b): the inverses of the affines last rendered
 
 
 def _grid_map(affine: Tensor, like: Tensor) -> tuple:
-    "The world -> grid map `p @ M + b` of an affine, in the type and on the device of `like` (one inverse)."
+    """The world -> grid map `p @ M + b` of an affine, in the type and on the device of `like` (one inverse). Kept
+    for an affine that needs no gradient until it is changed in place (its version counter), so that a DRR inverts
+    its affine once, not at every render."""
+    keep = not (affine.requires_grad or torch.compiler.is_compiling() or affine.is_inference())
+    if keep:
+        key = (id(affine), like.dtype, like.device)
+        hit = _GRID_MAPS.get(key)
+        if hit is not None and hit[0] is affine and hit[1] == affine._version:
+            return hit[2], hit[3]
     inv = torch.linalg.inv(affine.to(torch.float64)).to(device=like.device, dtype=like.dtype)
-    return inv[:3, :3].T, inv[:3, 3] + 0.5
+    M, b = inv[:3, :3].T, inv[:3, 3] + 0.5
+    if keep:
+        if len(_GRID_MAPS) >= 64:  # a few DRRs' affines in a few types; the references keep their ids unique
+            _GRID_MAPS.clear()
+        _GRID_MAPS[key] = (affine, affine._version, M, b)
+    return M, b
 
 
 class GridRays(NamedTuple):
@@ -62,7 +84,7 @@ def grid_rays(
         values = values.to(geo)
     source, targets = source.to(geo), targets.to(geo)
     M, b = _grid_map(affine, source)
-    return values, GridRays(source @ M + b, targets @ M + b, (targets - source).norm(dim=-1))
+    return values, GridRays(_affine_apply(source, M, b), _affine_apply(targets, M, b), torch.linalg.vector_norm(targets - source, dim=-1))
 
 
 def prepare_rays(
