@@ -42,6 +42,32 @@ def _brief(
         return f"{shown} ({len(x) if np.ndim(x) else 1} of {of})"
     return shown if n <= k else f"{shown} ({n} values)"
 
+# %% ../nbs/api/00_checks.ipynb #73d8ca68
+def _arrived(
+    x,  # any argument as it arrived
+    k: int = 3,  # most values shown of a tensor, array or sequence
+) -> str:  # e.g. "(4, 4)", "'raycast'", "[0.0, 1.0, 2.0, ...] (1000 values)"
+    "What arrived, in a few words: `repr(x)` for a short sequence or a single object, `_brief(x, k)` for a tensor, an array or a longer sequence."
+    if isinstance(x, np.generic) or (isinstance(x, (Tensor, np.ndarray)) and x.ndim == 0):
+        return _brief(x)[1:-1]  # one number, as a number: "200.0"
+    if isinstance(x, (Tensor, np.ndarray)) or (isinstance(x, (list, tuple, range)) and len(x) > k):
+        try:
+            return _brief(x, k)
+        except (TypeError, ValueError, RuntimeError):  # e.g. a ragged nested sequence: its repr, cut short
+            pass
+    shown = repr(x)
+    return shown if len(shown) <= 80 else shown[:76] + " ..."
+
+
+def _failing(
+    x: Tensor,  # values of any shape
+    bad: Tensor,  # boolean, x's shape: the entries that failed a check
+) -> str:  # e.g. "-1.0" for a 0-d x, "[-1.0, nan] (2 of 1000)"
+    "The entries of `x` that failed a check, for a message: a 0-d `x` as one number, else a few failing entries and how many of all."
+    if x.ndim == 0:
+        return _arrived(x)
+    return _brief(x[bad], of=x.numel())
+
 # %% ../nbs/api/00_checks.ipynb #cc748517
 def is_real(x) -> bool:
     "True for a real Python, numpy or one-element torch number (not a bool)."
@@ -72,7 +98,7 @@ def check_positive(
     "A finite positive (or non-negative) real number, as a Python float."
     kind = f"{'non-negative' if allow_zero else 'positive'} finite number" + (f" of {unit}" if unit else "")
     if not is_real(x):
-        raise TypeError(f"{name} must be a {kind}; got {type(x).__name__} {x!r}")
+        raise TypeError(f"{name} must be a {kind}; got {type(x).__name__} {_arrived(x)}")
     v = float(x)
     if not (math.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
         raise ValueError(f"{name} must be a {kind}; got {x!r}")
@@ -102,7 +128,7 @@ def _check_int(x, name: str, low: int, kind: str) -> int:
     "An integer (the rule of `_as_int`) of at least `low`: TypeError for a non-integer, ValueError below `low`."
     v = _as_int(x)
     if v is None:
-        raise TypeError(f"{name} must be {kind}; got {x!r} ({type(x).__name__})")
+        raise TypeError(f"{name} must be {kind}; got {_arrived(x)} ({type(x).__name__})")
     if v < low:
         raise ValueError(f"{name} must be {kind}; got {v}")
     return v
@@ -124,7 +150,7 @@ def check_choice(
     "One of a fixed set of options (usually strings), returned unchanged."
     choices = tuple(choices)
     if not any(value is c or (type(value) is type(c) and value == c) for c in choices):
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+        raise ValueError(f"{name} must be one of {choices}; got {_arrived(value)}")
     return value
 
 # %% ../nbs/api/00_checks.ipynb #3be6c93e
@@ -160,7 +186,7 @@ def check_batch_scalar(
     if t.ndim > 1:
         raise ValueError(f"{name} must be a float or a tensor of shape (B,); got shape {tuple(t.shape)}")
     if is_checking() and not torch.isfinite(t).all():
-        raise ValueError(f"{name} must be finite; got {_brief(t)}")
+        raise ValueError(f"{name} must be finite; got {_brief(t[~torch.isfinite(t)], of=t.numel())}")
     return t.reshape(-1)
 
 # %% ../nbs/api/00_checks.ipynb #f0bdbb78
@@ -214,9 +240,9 @@ def check_shape3(
         raise TypeError(f"{name} must be a sequence of three positive integers (X, Y, Z); got {type(shape).__name__}") from None
     ints = [_as_int(v) for v in s]
     if len(s) != 3:
-        raise ValueError(f"{name} must be three positive integers (X, Y, Z); got {s}")
+        raise ValueError(f"{name} must be three positive integers (X, Y, Z); got {_arrived(s, 4)}")
     if any(v is None for v in ints):
-        raise TypeError(f"{name} must be three positive integers (X, Y, Z); got {s}")
+        raise TypeError(f"{name} must be three positive integers (X, Y, Z); got {_arrived(s, 4)}")
     if min(ints) < 1:
         raise ValueError(f"{name} must be three positive integers (X, Y, Z); got {tuple(ints)}")
     return tuple(ints)
@@ -233,9 +259,9 @@ def check_spacing3(
             raise TypeError
         sp = [float(s) for s in vals]
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a sequence of three positive floats (dx, dy, dz) in mm; got {spacing!r}") from None
+        raise TypeError(f"{name} must be a sequence of three positive floats (dx, dy, dz) in mm; got {_arrived(spacing, 4)}") from None
     if len(sp) != 3 or not all(math.isfinite(s) and s > 0 for s in sp):
-        raise ValueError(f"{name} must be three positive finite floats (dx, dy, dz) in mm; got {sp}")
+        raise ValueError(f"{name} must be three positive finite floats (dx, dy, dz) in mm; got {_arrived(sp, 4)}")
     return tuple(sp)
 
 # %% ../nbs/api/00_checks.ipynb #96b90535

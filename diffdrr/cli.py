@@ -127,7 +127,7 @@ def parser() -> argparse.ArgumentParser:
     reg = sub.add_parser(
         "register", formatter_class=fmt, help="register an X-ray to a CT: the pose, C-arm angles and projection matrix as JSON",
         description=(
-            "Find the pose of an X-ray's camera in a CT's world with diffdrr.registration.register_xray (coarse to fine, masks, "
+            "Find the pose of an X-ray's camera in a CT's world with diffdrr.xray_registration.register_xray (coarse to fine, masks, "
             "a trust check), starting from the camera the X-ray's DICOM header records, or from --pose, --carm or --p. Writes "
             "--out as JSON: the pose (4 x 4 camera-to-world), the C-arm angles, the 3 x 4 projection matrix at the X-ray's size, "
             "the similarity, the trust flag and its numbers, and timings."
@@ -678,7 +678,8 @@ def _register(a):
     from diffdrr.checks import check_pose
     from diffdrr.detector import from_projection_matrix
     from diffdrr.metrics import grid_points, mtre
-    from diffdrr.registration import XRAY_SCHEDULE, register_xray, resize_drr, trust_check, xray_drr
+    from diffdrr.registration import resize_drr
+    from diffdrr.xray_registration import XRAY_SCHEDULE, register_xray, trust_check, xray_drr
 
     t0 = time.perf_counter()
     out = _file_out(a.out, "--out", (".json",))

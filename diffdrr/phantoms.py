@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .checks import check_affine, check_points, check_rays, check_positive_int, check_real, check_shape3, is_real
+from .checks import _brief, check_affine, check_points, check_rays, check_positive_int, check_real, check_shape3, is_real
 
 # %% ../nbs/api/02_phantoms.ipynb #aae5ad31
 def _vector(x, name: str, n: int, positive: bool = False) -> Tensor:
@@ -31,9 +31,9 @@ def _vector(x, name: str, n: int, positive: bool = False) -> Tensor:
     if tuple(x.shape) != (n,):
         raise ValueError(f"{name} must have shape ({n},); got shape {tuple(x.shape)}")
     if not torch.isfinite(x).all():
-        raise ValueError(f"{name} must be finite; got {x.tolist()}")
+        raise ValueError(f"{name} must be finite; got {_brief(x, n)}")
     if positive and not (x > 0).all():
-        raise ValueError(f"{name} must be positive; got {x.tolist()}")
+        raise ValueError(f"{name} must be positive; got {_brief(x, n)}")
     return x
 
 
@@ -55,7 +55,7 @@ def _check_rotation(rotation, name: str = "rotation") -> Tensor:
     if tuple(R.shape) != (3, 3):
         raise ValueError(f"{name} must have shape (3, 3); got shape {tuple(R.shape)}")
     if not torch.isfinite(R).all():
-        raise ValueError(f"{name} must be finite; got {R.tolist()}")
+        raise ValueError(f"{name} must be finite; got {_brief(R, 9)}")
     err = (R.T @ R - torch.eye(3, dtype=torch.float64)).abs().max().item()
     det = torch.linalg.det(R).item()
     if err > 1e-6 or det < 0:
@@ -170,7 +170,7 @@ class EllipticCylinder:
         self.semi_axes = _vector(semi_axes, "semi_axes", 2, positive=True)
         self.z_range = _vector(z_range, "z_range", 2)
         if not self.z_range[0] < self.z_range[1]:
-            raise ValueError(f"z_range must be (z0, z1) with z0 < z1; got {self.z_range.tolist()}")
+            raise ValueError(f"z_range must be (z0, z1) with z0 < z1; got {_brief(self.z_range)}")
         self.value = check_real(value, "value")
         self.name = str(name)
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .checks import check_choice, check_image, check_labels, check_positive, check_positive_int, check_real, check_shape3, check_volume, is_real
+from .checks import _arrived, _failing, check_choice, check_image, check_labels, check_positive, check_positive_int, check_real, check_shape3, check_volume, is_real
 from .drr import DRR, _channel_map
 
 # %% ../nbs/api/13_physics.ipynb #57ba3a99
@@ -115,7 +115,7 @@ def linear_attenuation(
         density = [MATERIALS[m] for m in names]
     density = torch.as_tensor(density, dtype=mu_rho.dtype, device=mu_rho.device)
     if density.numel() != len(names) or not torch.isfinite(density).all() or (density < 0).any():
-        raise ValueError(f"density must hold {len(names)} non-negative finite values in g/cm^3; got {density.tolist()}")
+        raise ValueError(f"density must hold {len(names)} non-negative finite values in g/cm^3; got {_arrived(density)}")
     return mu_rho * (density.reshape(-1)[0] if isinstance(material, str) else density) / 10.0
 
 # %% ../nbs/api/13_physics.ipynb #67726523
@@ -257,7 +257,7 @@ class StructureImages:
         C = self.line_integrals.shape[1]
         names = tuple(self.names) if isinstance(self.names, (tuple, list)) else None
         if names is None or len(names) != C or not all(isinstance(n, str) for n in names):
-            raise ValueError(f"names must be {C} channel names (str), one per channel of line_integrals; got {self.names!r}")
+            raise ValueError(f"names must be {C} channel names (str), one per channel of line_integrals; got {_arrived(self.names)}")
         self.names = names
         if self.lengths is not None:
             check_image(self.lengths, "lengths")
@@ -270,7 +270,7 @@ class StructureImages:
             return values
         unknown = set(values) - set(self.names)
         if unknown:
-            raise ValueError(f"{name} names unknown groups {sorted(unknown)}; the groups are {list(self.names)}")
+            raise ValueError(f"{name} names unknown groups {_arrived(sorted(unknown, key=str))}; the groups are {list(self.names)}")
         like = self.line_integrals
         return torch.stack([torch.as_tensor(values.get(n, default), dtype=like.dtype, device=like.device) for n in self.names])
 
@@ -368,7 +368,7 @@ def decompose(
             raise ValueError(f"soft=True mixes materials by CT number, which saturates for metals; put {sorted(nominal & set(materials))} in with labels= and assign=")
         anchors = 1000 * (coef * rho - mu_water) / (mu_water - mu_air)  # (K,) each material's CT number
         if len(materials) < 2 or not (anchors.diff() > 0).all():
-            raise ValueError(f"soft=True needs at least two materials in order of increasing CT number; got {materials} at {[round(a) for a in anchors.tolist()]} HU")
+            raise ValueError(f"soft=True needs at least two materials in order of increasing CT number; got {_arrived(materials, 6)} at {_arrived([round(a) for a in anchors.tolist()], 6)} HU")
         k = torch.searchsorted(anchors.detach().contiguous(), hu.detach().contiguous(), right=True).clamp(1, len(materials) - 1) - 1
         frac = ((hu - anchors[k]) / (anchors[k + 1] - anchors[k])).clamp(0, 1)  # volume fraction of material k + 1
         lo, hi = (1 - frac) * rho[k], frac * rho[k + 1]
@@ -379,11 +379,11 @@ def decompose(
     else:
         if thresholds is None:
             if materials != ["air", "soft_tissue", "bone"]:
-                raise ValueError(f"thresholds must be given for materials {materials}: {len(materials) - 1} increasing CT numbers")
+                raise ValueError(f"thresholds must be given for materials {_arrived(materials, 6)}: {len(materials) - 1} increasing CT numbers")
             thresholds = (-800.0, 300.0)
         t = torch.as_tensor(thresholds, dtype=hu.dtype, device=hu.device).reshape(-1)
         if t.numel() != len(materials) - 1 or not torch.isfinite(t).all() or (t.diff() <= 0).any():
-            raise ValueError(f"thresholds must be {len(materials) - 1} increasing CT numbers for {len(materials)} materials; got {np.atleast_1d(np.asarray(thresholds, dtype=float)).tolist()}")
+            raise ValueError(f"thresholds must be {len(materials) - 1} increasing CT numbers for {len(materials)} materials; got {_arrived(t)}")
         k = torch.searchsorted(t, hu.detach().contiguous(), right=True)
         fixed = torch.tensor([m in nominal for m in materials], device=hu.device)
         densities, channels = [torch.where(fixed[k], rho[k], mu_ct / coef[k])], [k]
@@ -463,7 +463,7 @@ def _filter_transmission(energies: Tensor, filtration) -> Tensor:
         _check_materials(material, "filtration's material")
         t = torch.as_tensor(t, dtype=energies.dtype, device=energies.device)
         if t.ndim or not torch.isfinite(t) or t < 0:
-            raise ValueError(f"filtration thickness of {material} must be a non-negative number of mm; got {t.tolist()}")
+            raise ValueError(f"filtration thickness of {material} must be a non-negative number of mm; got {_arrived(t)}")
         exponent = exponent + linear_attenuation(material, energies) * t
     return torch.exp(-exponent)
 
@@ -482,7 +482,7 @@ def kramers_spectrum(
         raise TypeError(f"kvp must be a number or a 0-d tensor in kV; got {type(kvp).__name__}")
     lo, hi = ENERGY_RANGE
     if kvp_t.ndim or not torch.isfinite(kvp_t) or not lo < kvp_t <= hi:
-        raise ValueError(f"kvp must be one number in ({lo:g}, {hi:g}] kV; got {kvp_t.tolist()}")
+        raise ValueError(f"kvp must be one number in ({lo:g}, {hi:g}] kV; got {_arrived(kvp_t.detach())}")
     bin_width = check_positive(bin_width, "bin_width", unit="keV")
     if not (bin_width <= 10 and math.isclose((hi - lo) / bin_width, round((hi - lo) / bin_width))):
         raise ValueError(f"bin_width must divide the range {hi - lo:g} keV into whole bins of at most 10 keV; got {bin_width!r}")
@@ -506,7 +506,7 @@ def detector_response(
     energies = _check_energy(energies, "energies")
     thickness = torch.as_tensor(thickness, dtype=energies.dtype, device=energies.device)
     if thickness.ndim or not torch.isfinite(thickness) or thickness <= 0:
-        raise ValueError(f"thickness must be a positive number of mm; got {thickness.tolist()}")
+        raise ValueError(f"thickness must be a positive number of mm; got {_arrived(thickness.detach())}")
     efficiency = 1 - torch.exp(-linear_attenuation(material, energies) * thickness)
     return efficiency * energies if integrating else efficiency
 
@@ -680,7 +680,7 @@ def _check_pair(value, name: str, unit: str, allow_zero: bool = False) -> tuple:
     "A number, or a pair (rows, columns) of numbers, as two positive (or non-negative) floats."
     pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
     if len(pair) != 2:
-        raise ValueError(f"{name} must be a number or a pair (rows, columns) of {unit}; got {value!r}")
+        raise ValueError(f"{name} must be a number or a pair (rows, columns) of {unit}; got {_arrived(value)}")
     return tuple(check_positive(v, name, allow_zero=allow_zero, unit=unit) for v in pair)
 
 
@@ -709,9 +709,9 @@ def poisson_gaussian_noise(
     gain = torch.as_tensor(gain, dtype=signal.dtype, device=signal.device)
     sigma = torch.as_tensor(sigma, dtype=signal.dtype, device=signal.device)
     if not (torch.isfinite(gain).all() and (gain > 0).all()):
-        raise ValueError(f"gain must be positive (signal per photon); got {gain.tolist()}")
+        raise ValueError(f"gain must be positive (signal per photon); got {_failing(gain.detach(), ~(torch.isfinite(gain) & (gain > 0)))}")
     if not (torch.isfinite(sigma).all() and (sigma >= 0).all()):
-        raise ValueError(f"sigma must be a non-negative standard deviation; got {sigma.tolist()}")
+        raise ValueError(f"sigma must be a non-negative standard deviation; got {_failing(sigma.detach(), ~(torch.isfinite(sigma) & (sigma >= 0)))}")
     blur = _check_pair(blur, "blur", "pixels", allow_zero=True)
     if any(blur) and signal.ndim != 4:
         raise ValueError(f"blur needs an image signal of shape (B, C, H, W); got shape {tuple(signal.shape)}")
@@ -763,7 +763,7 @@ def _per_image(value, name: str, like: Tensor, allow_zero: bool = True) -> Tenso
     if v.ndim > 1 or (v.ndim == 1 and v.shape[0] not in (1, B)):
         raise ValueError(f"{name} must be a number or a 0-d or ({B},) tensor, one value per image; got shape {tuple(v.shape)}")
     if not torch.isfinite(v).all() or (v < 0).any() or (not allow_zero and (v == 0).any()):
-        raise ValueError(f"{name} must be {'non-negative' if allow_zero else 'positive'} and finite; got {v.tolist()}")
+        raise ValueError(f"{name} must be {'non-negative' if allow_zero else 'positive'} and finite; got {_failing(v.detach(), ~torch.isfinite(v) | (v < 0) | ((v == 0) & (not allow_zero)))}")
     return v.reshape(-1, 1, 1, 1).expand(B, 1, 1, 1)
 
 
@@ -823,15 +823,15 @@ def heel_gain(
 ) -> Tensor:  # (B or 1, 1, H, W) gain: 1 + strength / 2 at the cathode's edge pixel, 1 - strength / 2 at the anode's, mean 1
     "The anode heel effect as a linear multiplicative gain along the anode-cathode axis."
     if not (isinstance(shape, (tuple, list)) and len(shape) == 2 and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape)):
-        raise ValueError(f"shape must be two positive integers (H, W); got {shape!r}")
+        raise ValueError(f"shape must be two positive integers (H, W); got {_arrived(shape)}")
     if isinstance(axis, bool) or axis not in (0, 1):
-        raise ValueError(f"axis must be 0 (rows) or 1 (columns); got {axis!r}")
+        raise ValueError(f"axis must be 0 (rows) or 1 (columns); got {_arrived(axis)}")
     check_choice(anode, "anode", ("high", "low"))
     s = _float_tensor(strength, "strength", "a number or a 0-d or (B,) tensor", dtype, device)
     if s.ndim > 1:
         raise ValueError(f"strength must be a number or a 0-d or (B,) tensor, one value per image; got shape {tuple(s.shape)}")
     if not torch.isfinite(s).all() or (s < 0).any() or (s >= 2).any():
-        raise ValueError(f"strength must lie in [0, 2) (a fractional fall that keeps the gain positive); got {s.tolist()}")
+        raise ValueError(f"strength must lie in [0, 2) (a fractional fall that keeps the gain positive); got {_failing(s.detach(), ~torch.isfinite(s) | (s < 0) | (s >= 2))}")
     H, W = shape
     n = shape[axis]
     t = torch.linspace(-0.5, 0.5, n, dtype=s.dtype, device=s.device) if n > 1 else s.new_zeros(1)  # pixel centres, first to last
@@ -866,7 +866,7 @@ def _check_point(p, name: str) -> Tensor:
     except (TypeError, ValueError, RuntimeError):
         raise TypeError(f"{name} must be a point (x, y, z) in world mm; got {type(p).__name__}") from None
     if t.shape != (3,) or not torch.isfinite(t).all():
-        raise ValueError(f"{name} must be a finite point (x, y, z) in world mm; got {p!r}")
+        raise ValueError(f"{name} must be a finite point (x, y, z) in world mm; got {_arrived(p)}")
     return t
 
 
@@ -1038,14 +1038,14 @@ def lead_marker(
     if not (isinstance(shape, (tuple, list)) and len(shape) == 2 and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape)):
         raise ValueError(f"shape must be two positive integers (H, W); got {shape!r}")
     if not (isinstance(centre, (tuple, list)) and len(centre) == 2):
-        raise ValueError(f"centre must be (row, column) in pixels; got {centre!r}")
+        raise ValueError(f"centre must be (row, column) in pixels; got {_arrived(centre)}")
     cy, cx = (check_real(v, "centre") for v in centre)
     size = check_positive(size, "size", unit="pixels")
     glyph = _GLYPHS[check_choice(letter, "letter", tuple(_GLYPHS))]
     supersample = check_positive_int(supersample, "supersample")
     t = _float_tensor(transmission, "transmission", "a number or a 0-d tensor in [0, 1]", dtype, device)
     if t.ndim or not torch.isfinite(t) or not 0 <= float(t) <= 1:
-        raise ValueError(f"transmission must be one number in [0, 1]; got {t.tolist()}")
+        raise ValueError(f"transmission must be one number in [0, 1]; got {_arrived(t.detach())}")
     H, W = shape
     rows, cols = len(glyph), len(glyph[0])
     cell = size / rows  # pixels per glyph cell
@@ -1070,7 +1070,7 @@ def display_transform(
     "The display transform: a window on quantiles inside a mask, then a gamma."
     check_image(image, "image")
     if not (isinstance(window, (tuple, list)) and len(window) == 2 and all(is_real(q) for q in window) and 0 <= window[0] < window[1] <= 1):
-        raise ValueError(f"window must be two quantiles 0 <= low < high <= 1; got {window!r}")
+        raise ValueError(f"window must be two quantiles 0 <= low < high <= 1; got {_arrived(window)}")
     g = _per_image(gamma, "gamma", image, allow_zero=False)
     mask = None if mask is None else _check_field(mask, image, "mask")
     q = torch.tensor([float(window[0]), float(window[1])], dtype=torch.float64, device=image.device)

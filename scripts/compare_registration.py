@@ -88,7 +88,8 @@ def worker_ours(cfg: dict) -> dict:
     import torch
 
     from diffdrr.tools.registration import load_problem, realistic_problem
-    from diffdrr.registration import global_register, register
+    from diffdrr.registration import register
+    from diffdrr.search import global_register
 
     torch.set_num_threads(cfg["threads"])
     p = load_problem(cfg["volume_name"], cfg["height"], ct_downsample=tuple(cfg["ct_downsample"]))

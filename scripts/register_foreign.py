@@ -20,7 +20,9 @@ import numpy as np
 import torch
 
 from diffdrr.data import read
-from diffdrr.registration import global_register, register, register_xray, resize_drr, xray_drr
+from diffdrr.registration import register, resize_drr
+from diffdrr.search import global_register
+from diffdrr.xray_registration import register_xray, xray_drr
 from diffdrr.volume import Volume
 
 LPS = torch.diag(torch.tensor([-1.0, -1.0, 1.0, 1.0], dtype=torch.float64))

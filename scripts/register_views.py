@@ -25,7 +25,7 @@ from register_foreign import crop  # noqa: E402  (the CT without the slices a pr
 
 from diffdrr.data import read  # noqa: E402
 from diffdrr.multiview import register_views  # noqa: E402
-from diffdrr.registration import register_xray  # noqa: E402
+from diffdrr.xray_registration import register_xray  # noqa: E402
 
 
 def main(argv=None):

@@ -156,6 +156,8 @@ CASES = [
     ("geometry.gantry_to_pose", "angle range", lambda: geometry.gantry_to_pose(400.0, 1000.0), VE, "gantry_angle must lie in"),
     ("geometry.diffdrr_to_pose", "parameterization", lambda: geometry.diffdrr_to_pose(torch.zeros(1, 3), torch.zeros(1, 3), "nope"), VE, "parameterization must be one of"),
     ("geometry.pose_to_diffdrr", "pose", lambda: geometry.pose_to_diffdrr(bad_pose(), "euler_angles", "ZYX"), VE, "pose must have last row"),
+    ("geometry.diffdrr_to_pose", "center", lambda: geometry.diffdrr_to_pose(torch.zeros(1, 3), torch.zeros(1, 3), "axis_angle", center=torch.zeros(2)), VE, r"center must be a Volume or its centre \(3,\) in world mm; got shape \(2,\)"),
+    ("geometry.pose_to_diffdrr", "center", lambda: geometry.pose_to_diffdrr(POSE, "axis_angle", center="middle"), TE, "center must be a Volume or its centre"),
     ("geometry.nanodrr_to_pose", "rotation type", lambda: geometry.nanodrr_to_pose([0.0] * 3, torch.zeros(3)), TE, "rotation must be a torch.Tensor"),
     ("geometry.pose_to_nanodrr", "pose", lambda: geometry.pose_to_nanodrr(bad_pose()), VE, "pose must have last row"),
     # phantoms
@@ -203,8 +205,12 @@ CASES = [
     ("render.n_samples", "n_points 2.7", lambda: render.n_samples((4, 4, 4), AFF, n_points=2.7), VE, "n_points must be a positive integer"),
     ("render.n_samples", "both", lambda: render.n_samples((4, 4, 4), AFF, n_points=2, step=1.0), VE, "give n_points or step, not both"),
     ("render.n_samples", "step negative", lambda: render.n_samples((4, 4, 4), AFF, step=-1.0), VE, "step must be a positive number"),
-    ("render.RenderSettings", "renderer", lambda: render.RenderSettings("nearest"), VE, "renderer must be 'siddon' or 'trilinear'"),
-    ("render.RenderSettings", "n_samples", lambda: render.RenderSettings("trilinear", 0), VE, "n_samples must be 0 for 'siddon'"),
+    ("render.RenderSettings", "renderer", lambda: render.RenderSettings("nearest"), VE, r"renderer must be one of \('siddon', 'trilinear'\); got 'nearest'"),
+    ("render.RenderSettings", "n_samples", lambda: render.RenderSettings("trilinear", 0), VE, "n_samples must be a positive integer for renderer 'trilinear'; got 0"),
+    ("render.RenderSettings", "two work sizes", lambda: render.RenderSettings(rays_per_chunk=4, rays_per_launch=8), VE, "give one work size"),
+    ("render.register_backend", "not a Backend", lambda: render.register_backend("torch"), TE, "backend must be a Backend; got str"),
+    ("render.register_backend", "name taken", lambda: render.register_backend(render.BACKENDS["torch"]), VE, "backend.name must be new and not 'auto'; got 'torch'"),
+    ("render.unregister_backend", "unknown", lambda: render.unregister_backend("cuda"), VE, "name must be one of"),
     ("render.RenderSettings", "rays_per_chunk", lambda: render.RenderSettings(rays_per_chunk=0), VE, "rays_per_chunk must be a positive integer"),
     ("render.RenderSettings", "rays_per_launch float", lambda: render.RenderSettings(rays_per_launch=2.5), TE, "rays_per_launch must be a positive integer"),
     ("render.check_chunk_size", "bool", lambda: render.check_chunk_size(True), TE, "chunk_size must be a positive integer number of rays"),
@@ -261,6 +267,9 @@ CASES = [
     ("xray.read_xray", "not DICOM", lambda: xray.read_xray(__file__), VE, "test_bad_inputs.py' is not a DICOM file"),
     ("xray.read_xray", "dtype", lambda: xray.read_xray(__file__, dtype=torch.int64), TE, "dtype must be a floating torch.dtype"),
     ("xray.read_xray", "isocenter", lambda: xray.read_xray(__file__, isocenter=(1.0, 2.0)), VE, r"isocenter must be 3 finite numbers \(world mm\)"),
+    ("xray.read_xray_pixels", "path type", lambda: xray.read_xray_pixels(3), TE, "path must be a str or os.PathLike naming a DICOM file"),
+    ("xray.read_xray_pixels", "not DICOM", lambda: xray.read_xray_pixels(__file__), VE, "test_bad_inputs.py' is not a DICOM file"),
+    ("xray.read_xray_pixels", "dtype", lambda: xray.read_xray_pixels(__file__, dtype=torch.int64), TE, "dtype must be a floating torch.dtype"),
     # visualization
     ("visualization.plot_drr", "img type", lambda: visualization.plot_drr("img"), TE, "img must be a torch.Tensor or numpy array"),
     ("visualization.plot_drr", "channels", lambda: visualization.plot_drr(IMG, channels="max"), VE, "channels must be"),
@@ -269,6 +278,12 @@ CASES = [
     ("visualization.animate", "scale 2.5", lambda: visualization.animate("m.gif", torch.rand(2, 1, 4, 4), scale=2.5), TE, "scale must be a positive integer"),
     ("visualization.plot_scene", "drr type", lambda: visualization.plot_scene("drr", POSE, backend="matplotlib"), TE, "drr must be a diffdrr DRR"),
     ("visualization.plot_scene", "backend", lambda: visualization.plot_scene(tiny_drr(), POSE, backend="vtk"), VE, "backend must be"),
+    ("visualization.plot_scene", "names vs poses", lambda: visualization.plot_scene(tiny_drr(), POSE.repeat(2, 1, 1), names=["a"], backend="matplotlib"), VE, r"names must give one name per camera \(2 poses\); got 1"),
+    ("visualization.plot_scene", "colors vs poses", lambda: visualization.plot_scene(tiny_drr(), POSE.repeat(2, 1, 1), colors=["red"] * 3, backend="matplotlib"), VE, r"colors must give one colour per camera \(2 poses\); got 3"),
+    ("visualization.plot_scene", "pose shape", lambda: visualization.plot_scene(tiny_drr(), torch.eye(3)[None], backend="matplotlib"), VE, "pose must"),
+    ("visualization.plot_scene", "detectors type", lambda: visualization.plot_scene(tiny_drr(), POSE, detectors=["det"], backend="matplotlib"), TE, "detectors must be a diffdrr.detector.Detector"),
+    ("visualization.plot_scene", "img count", lambda: visualization.plot_scene(tiny_drr(), POSE.repeat(2, 1, 1), img=torch.rand(3, 1, 4, 4), backend="matplotlib"), VE, r"img must hold one image per camera \(B = 2"),
+    ("visualization.plot_scene", "structures without labels", lambda: visualization.plot_scene(tiny_drr(), POSE, structures=[1], backend="matplotlib"), VE, "structures need a label map"),
     # metrics
     ("metrics.check_images", "shapes", lambda: metrics.check_images(IMG, torch.rand(1, 1, 4, 4)), VE, "x and y must have the same shape"),
     ("metrics.normalized_cross_correlation", "nan", lambda: metrics.normalized_cross_correlation(IMG, NAN_IMG), VE, "y must be finite"),
@@ -304,25 +319,39 @@ CASES = [
     ("registration.Registration", "pose", lambda: registration.Registration(tiny_drr(), bad_pose()), VE, "initial_pose must have last row"),
     ("registration.Registration", "parameterization", lambda: registration.Registration(tiny_drr(), seed_pose(), parameterization="matrix"), VE, "parameterization must be one of"),
     ("registration.RegistrationSettings", "optimizer", lambda: registration.RegistrationSettings(optimizer="sgd"), VE, "optimizer must be one of"),
-    ("registration.SearchSettings", "rotation_range", lambda: registration.SearchSettings(rotation_range=4.0), VE, "rotation_range must be at most pi"),
+    ("search.SearchSettings", "rotation_range", lambda: registration.SearchSettings(rotation_range=4.0), VE, "rotation_range must be at most pi"),
     ("registration.resize_drr", "height", lambda: registration.resize_drr(tiny_drr(), 0), VE, "height must be a positive integer"),
     ("registration.register", "target nan", lambda: registration.register(tiny_drr(), torch.full((1, 1, 4, 4), NAN), seed_pose()), VE, "target must be finite"),
     ("registration.register", "target shape", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 8, 8), seed_pose()), VE, "target must have shape"),
     ("registration.register", "optimizer", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), optimizer="sgd"), VE, "optimizer must be one of"),
-    ("registration.global_register", "top_k", lambda: registration.global_register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), top_k=0), VE, "top_k must be a positive integer"),
-    ("registration.global_register", "initial_pose nan", lambda: registration.global_register(tiny_drr(), torch.rand(1, 1, 4, 4), torch.full((1, 4, 4), NAN)), VE, "initial_pose must be finite"),
-    ("registration.xray_drr", "camera shape", lambda: registration.xray_drr(_tiny_volume(), torch.zeros(2, 4), 4, 4), VE, "camera must be a projection matrix P of shape"),
-    ("registration.xray_drr", "world", lambda: registration.xray_drr(_tiny_volume(), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), 4, 4, world="XYZ"), VE, "world must be one of"),
-    ("registration.truncation_mask", "pose", lambda: registration.truncation_mask(tiny_drr(), bad_pose()), VE, "pose must have last row"),
-    ("registration.trust_check", "n", lambda: registration.trust_check(tiny_drr(), torch.rand(1, 1, 4, 4), None, seed_pose(), n=0), VE, "n must be a positive integer"),
-    ("registration.residual_distortion", "radius", lambda: registration.residual_distortion(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32), radius=0), VE, "radius must be a positive integer"),
-    ("registration.residual_distortion", "window", lambda: registration.residual_distortion(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32), window=30), VE, "window \\+ 2 radius must fit"),
-    ("registration.XrayStage", "metric", lambda: registration.XrayStage(metric="ssim"), VE, "metric must be one of"),
-    ("registration.register_xray", "image nan", lambda: registration.register_xray(_tiny_volume(), torch.full((8, 8), NAN), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)), VE, "image must be finite"),
-    ("registration.register_xray", "image batch", lambda: registration.register_xray(_tiny_volume(), torch.rand(2, 1, 8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)), VE, "image must have shape"),
-    ("registration.register_xray", "mask shape", lambda: registration.register_xray(_tiny_volume(), torch.rand(8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), mask=torch.ones(4, 8)), VE, "mask must have the image's shape"),
-    ("registration.register_xray", "method", lambda: registration.register_xray(_tiny_volume(), torch.rand(8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), method="sweep"), VE, "method must be one of"),
-    ("registration.register_xray", "camera type", lambda: registration.register_xray(_tiny_volume(), torch.rand(8, 8), "P"), TE, "camera must be a 3x4 projection matrix"),
+    ("search.global_register", "top_k", lambda: registration.global_register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), top_k=0), VE, "top_k must be a positive integer"),
+    ("search.global_register", "initial_pose nan", lambda: registration.global_register(tiny_drr(), torch.rand(1, 1, 4, 4), torch.full((1, 4, 4), NAN)), VE, "initial_pose must be finite"),
+    ("xray_registration.xray_drr", "camera shape", lambda: registration.xray_drr(_tiny_volume(), torch.zeros(2, 4), 4, 4), VE, "camera must be a projection matrix P of shape"),
+    ("xray_registration.xray_drr", "world", lambda: registration.xray_drr(_tiny_volume(), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), 4, 4, world="XYZ"), VE, "world must be one of"),
+    ("xray_registration.truncation_mask", "pose", lambda: registration.truncation_mask(tiny_drr(), bad_pose()), VE, "pose must have last row"),
+    ("xray_registration.trust_check", "n", lambda: registration.trust_check(tiny_drr(), torch.rand(1, 1, 4, 4), None, seed_pose(), n=0), VE, "n must be a positive integer"),
+    ("xray_registration.residual_distortion", "radius", lambda: registration.residual_distortion(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32), radius=0), VE, "radius must be a positive integer"),
+    ("xray_registration.residual_distortion", "window", lambda: registration.residual_distortion(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32), window=30), VE, "window \\+ 2 radius must fit"),
+    ("xray_registration.XrayStage", "metric", lambda: registration.XrayStage(metric="ssim"), VE, "metric must be one of"),
+    ("xray_registration.register_xray", "image nan", lambda: registration.register_xray(_tiny_volume(), torch.full((8, 8), NAN), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)), VE, "image must be finite"),
+    ("xray_registration.register_xray", "image batch", lambda: registration.register_xray(_tiny_volume(), torch.rand(2, 1, 8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)), VE, "image must have shape"),
+    ("xray_registration.register_xray", "mask shape", lambda: registration.register_xray(_tiny_volume(), torch.rand(8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), mask=torch.ones(4, 8)), VE, "mask must have the image's shape"),
+    ("xray_registration.register_xray", "method", lambda: registration.register_xray(_tiny_volume(), torch.rand(8, 8), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), method="sweep"), VE, "method must be one of"),
+    ("xray_registration.register_xray", "camera type", lambda: registration.register_xray(_tiny_volume(), torch.rand(8, 8), "P"), TE, "camera must be a 3x4 projection matrix"),
+    # multiview
+    ("multiview.rigid_motion", "rotation shape", lambda: importlib.import_module("diffdrr.multiview").rigid_motion(torch.zeros(3), torch.zeros(1, 3), (0.0, 0.0, 0.0)), VE, "rotation must have shape \\(B, 3\\)"),
+    ("multiview.rigid_motion", "translation nan", lambda: importlib.import_module("diffdrr.multiview").rigid_motion(torch.zeros(1, 3), torch.full((1, 3), NAN), (0.0, 0.0, 0.0)), VE, "translation must be finite"),
+    ("multiview.rigid_motion", "rotation type", lambda: importlib.import_module("diffdrr.multiview").rigid_motion([[0.0, 0.0, 0.0]], torch.zeros(1, 3), (0.0, 0.0, 0.0)), TE, "rotation must be a floating-point torch.Tensor"),
+    ("multiview.multiview_similarity", "drrs type", lambda: importlib.import_module("diffdrr.multiview").multiview_similarity(tiny_drr(), POSE, POSE, [torch.rand(1, 1, 4, 4)]), TE, "drrs must be a non-empty list of diffdrr.drr.DRR"),
+    ("multiview.multiview_similarity", "count", lambda: importlib.import_module("diffdrr.multiview").multiview_similarity([tiny_drr()], seed_pose().expand(2, 4, 4), seed_pose(), [torch.rand(1, 1, 4, 4)]), VE, "cameras must have one entry per view"),
+    ("multiview.multiview_similarity", "fixed shape", lambda: importlib.import_module("diffdrr.multiview").multiview_similarity([tiny_drr()], seed_pose(), seed_pose(), [torch.rand(1, 1, 8, 8)]), VE, "fixed\\[0\\] must be a tensor \\(1, 1, 4, 4\\)"),
+    ("multiview.register_views", "images type", lambda: importlib.import_module("diffdrr.multiview").register_views(_tiny_volume(), torch.rand(2, 8, 8), [torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)]), TE, "images must be a list or tuple"),
+    ("multiview.register_views", "count", lambda: importlib.import_module("diffdrr.multiview").register_views(_tiny_volume(), [torch.rand(8, 8)] * 2, [torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)]), VE, "cameras must have one camera per image: 2 images; got 1"),
+    ("multiview.register_views", "masks count", lambda: importlib.import_module("diffdrr.multiview").register_views(_tiny_volume(), [torch.rand(8, 8)] * 2, [torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)], masks=[None]), VE, "masks must have one mask \\(or None\\) per image"),
+    ("multiview.register_views", "image nan", lambda: importlib.import_module("diffdrr.multiview").register_views(_tiny_volume(), [torch.rand(8, 8), torch.full((8, 8), NAN)], [torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)]), VE, "images\\[1\\] must be finite"),
+    ("multiview.register_views", "image shape", lambda: importlib.import_module("diffdrr.multiview").register_views(_tiny_volume(), [torch.rand(2, 1, 8, 8)], [torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)]), VE, "images\\[0\\] must have shape"),
+    ("multiview.register_views", "mask shape", lambda: importlib.import_module("diffdrr.multiview").register_views(_tiny_volume(), [torch.rand(8, 8)], [torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)], masks=[torch.ones(4, 8)]), VE, "masks\\[0\\] must have images\\[0\\]'s shape"),
+    ("multiview.register_views", "method", lambda: importlib.import_module("diffdrr.multiview").register_views(_tiny_volume(), [torch.rand(8, 8)], [torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64)], method="sweep"), VE, "method must be one of"),
     # physics
     ("physics.mass_attenuation", "material", lambda: physics.mass_attenuation("unobtainium", 70.0), VE, "material must be one of"),
     ("physics.mass_attenuation", "energy", lambda: physics.mass_attenuation("water", 5.0), VE, "energy must lie within"),
@@ -406,6 +435,8 @@ CASES = [
     # cli
     ("cli.main", "missing ct", lambda: _cli(["/nonexistent/ct.nii.gz", "--out", "/tmp/never-written.png"]), (SystemExit,), "^2$"),  # argparse's error, on stderr; status 2
     ("cli.parser", "unknown option", lambda: _cli_parse(["--no-such-option"]), (SystemExit,), None),  # argparse's error, on stderr
+    ("cli.main", "register: missing xray", lambda: _cli(["register", "/nonexistent/xray.dcm", "example", "--out", "/tmp/never-written.json"]), (SystemExit,), "^2$"),  # one line on stderr; status 2
+    ("cli.parser", "register without --out", lambda: _cli_parse(["register", "xray.dcm", "ct.nii.gz"]), (SystemExit,), None),  # argparse's error, on stderr
 ]
 
 
@@ -442,10 +473,11 @@ except ImportError:
 # Modules whose `__all__` the meta-test reads.
 MODULES = ["checks", "geometry", "phantoms", "volume", "detector", "render", "siddon", "trilinear", "torch_backend", "kernels",
            "drr", "data", "xray",
-           "visualization", "metrics", "registration", "physics", "dataset", "cli"] + (["explorer"] if HAVE_EXPLORER else [])
+           "visualization", "metrics", "registration", "search", "xray_registration", "multiview", "physics", "dataset", "cli"] + (["explorer"] if HAVE_EXPLORER else [])
 
 # Public callables deliberately left out of the table, each with its reason.
 NOT_COVERED = {
+    "multiview.MultiViewResult": "a result record register_views fills in; users read it, never build it",
     "checks.is_checking": "takes no arguments",
     "checks.is_real": "a predicate: answers False for bad input, never raises",
     "siddon.siddon_weights": "internal: grid-space weights for renderers that already validated their inputs (trust the caller)",
@@ -469,7 +501,8 @@ NOT_COVERED = {
     "render.LinearRender": "torch.autograd.Function behind render_linear (trust the caller)",
     "render.render_linear": "below the boundary: the PyTorch backend's chunked sums (trust the caller)",
     "render.GridRays": "a NamedTuple of the three tensors grid_rays builds",
-    "render.Backend": "a row of the backend table, built by the library",
+    "render.Backend": "a row of the backend table, built by the library; register_backend checks a new row",
+    "render.Renderer": "a row of the renderer table, built by the library",
     "render.line_integrals": "the seam's dispatch on validated grid-space rays and settings (trust the caller)",
     "torch_backend.torch_available": "takes only an optional device; answers True",
     "torch_backend.weights_function": "below the boundary: reads validated RenderSettings",

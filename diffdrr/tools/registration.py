@@ -26,7 +26,8 @@ from ..volume import Volume
 from ..geometry import axis_angle_to_matrix, make_rigid, seed_to_pose
 from ..kernels import numba_available
 from ..metrics import gaussian_blur, geodesic_angle, grid_points, mtre, translation_distance
-from ..registration import global_register, register, volume_center
+from ..registration import register, volume_center
+from ..search import global_register
 
 # %% ../../nbs/api/22_tools_registration.ipynb #4b3e6704
 CHEST_CT = "chest_ct_lidc0001_dicom"
