@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from tqdm import tqdm
 
-from .checks import _brief, check_choice, check_image, check_positive, check_positive_int
+from .checks import _arrived, _brief, check_choice, check_image, check_positive, check_positive_int
 from .drr import DRR
 from .geometry import _TRIU, PARAMETERIZATIONS, check_pose, euler_angles_to_matrix, make_pose, pose_to_parameters
 from .metrics import SIMILARITIES
@@ -54,7 +54,7 @@ class Registration(torch.nn.Module):
         if parameterization not in _LEARNABLE:
             raise ValueError(f"parameterization must be one of {_LEARNABLE}; got {parameterization!r}")
         if isinstance(translation_scale, bool) or not isinstance(translation_scale, (int, float)) or not math.isfinite(translation_scale) or translation_scale <= 0:
-            raise ValueError(f"translation_scale must be a positive finite number of mm; got {translation_scale!r}")
+            raise ValueError(f"translation_scale must be a positive finite number of mm; got {_arrived(translation_scale)}")
         pose0 = check_pose(initial_pose, "initial_pose").detach()
         if pose0.device != drr.volume.device:
             raise ValueError(f"initial_pose must be on the volume's device {drr.volume.device}; got {pose0.device}")
@@ -249,9 +249,9 @@ def _check_scales(scales, name: str = "scales") -> tuple:
     try:
         scales = tuple(scales)
     except TypeError:
-        raise TypeError(f"{name} must be a sequence of detector downsampling factors (>= 1); got {scales!r}") from None
+        raise TypeError(f"{name} must be a sequence of detector downsampling factors (>= 1); got {_arrived(scales)}") from None
     if not scales or any(isinstance(s, bool) or not isinstance(s, Real) or not math.isfinite(s) or s < 1 for s in scales):
-        raise ValueError(f"{name} must be a non-empty sequence of detector downsampling factors >= 1; got {scales!r}")
+        raise ValueError(f"{name} must be a non-empty sequence of detector downsampling factors >= 1; got {_arrived(scales)}")
     return scales
 
 
@@ -261,7 +261,7 @@ def _per_level(value, n: int, name: str) -> tuple:
         raise TypeError(f"{name} must be a positive integer or one positive integer per scale ({n}); got {type(value).__name__} {value!r}")
     values = (value,) * n if isinstance(value, Integral) else tuple(value)
     if len(values) != n or any(isinstance(v, bool) or not isinstance(v, Integral) or v < 1 for v in values):
-        raise ValueError(f"{name} must be a positive integer or one positive integer per scale ({n}); got {value!r}")
+        raise ValueError(f"{name} must be a positive integer or one positive integer per scale ({n}); got {_arrived(value)}")
     return tuple(int(v) for v in values)
 
 

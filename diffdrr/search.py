@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .checks import check_positive, check_positive_int
+from .checks import _arrived, check_positive, check_positive_int
 from .drr import DRR
 from .registration import (Registration, RegistrationResult, RegistrationSettings, _blank, _check_mask_arg, _check_pivot_form,
                                   _check_scales, _check_start, _check_target, _per_level, _similarity, _with_options, register,
@@ -44,13 +44,13 @@ class SearchSettings:
         set_ = lambda name, value: object.__setattr__(self, name, value)  # the dataclass is frozen
         set_("rotation_range", check_positive(self.rotation_range, "rotation_range"))
         if self.rotation_range > math.pi:
-            raise ValueError(f"rotation_range must be at most pi rad (every rotation); got {self.rotation_range!r}")
+            raise ValueError(f"rotation_range must be at most pi rad (every rotation); got {_arrived(self.rotation_range)}")
         try:
             trange = torch.as_tensor(self.translation_range, dtype=torch.float64).reshape(-1)
         except (TypeError, ValueError, RuntimeError):
             raise TypeError(f"translation_range must be a non-negative number of mm or three (one per camera axis); got {type(self.translation_range).__name__}") from None
         if trange.numel() not in (1, 3) or not torch.isfinite(trange).all() or (trange < 0).any():
-            raise ValueError(f"translation_range must be a non-negative number of mm or three (one per camera axis); got {self.translation_range!r}")
+            raise ValueError(f"translation_range must be a non-negative number of mm or three (one per camera axis); got {_arrived(self.translation_range)}")
         for name in ("n_candidates", "sweep_height", "top_k", "chunk"):
             set_(name, check_positive_int(getattr(self, name), name))
         for stage in ("refine", "finish"):

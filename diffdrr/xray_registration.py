@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .checks import check_choice, check_positive, check_positive_int, check_seed
+from .checks import _arrived, check_choice, check_positive, check_positive_int, check_seed
 from .data import MU_WATER, _LPS_TO_RAS as _LPS_TO_RAS_NP, hu_to_mu, read
 from .detector import Detector, from_projection_matrix, intrinsics_to_params
 from .drr import DRR
@@ -149,7 +149,7 @@ class XrayStage:
         self.settings()  # `RegistrationSettings` checks every field
         check_positive_int(self.starts, "starts")
         if not isinstance(self.spread, (tuple, list)) or len(self.spread) != 2:
-            raise TypeError(f"spread must be (degrees, mm); got {self.spread!r}")
+            raise TypeError(f"spread must be (degrees, mm); got {_arrived(self.spread)}")
         check_positive(self.spread[0], "spread[0]", allow_zero=True, unit="degrees")
         check_positive(self.spread[1], "spread[1]", allow_zero=True, unit="mm")
 
@@ -218,7 +218,7 @@ def register_xray(
         raise ValueError(f"image must be finite; got {int((~torch.isfinite(img)).sum())} NaN or inf pixels")
     H, W = img.shape[-2:]
     if not isinstance(schedule, (tuple, list)) or not schedule or not all(isinstance(s, XrayStage) for s in schedule):
-        raise TypeError(f"schedule must be a non-empty sequence of XrayStage; got {schedule!r}")
+        raise TypeError(f"schedule must be a non-empty sequence of XrayStage; got {_arrived(schedule)}")
     for name, flag in (("truncation", truncation), ("trust", trust), ("fallback", fallback)):
         _check_flag(flag, name)
     height = min(check_positive_int(height, "height", "pixels"), H)
