@@ -21,7 +21,7 @@ from nibabel.orientations import apply_orientation, inv_ornt_aff, io_orientation
 from pydicom.errors import InvalidDicomError
 from torch import Tensor
 
-from .checks import check_positive, check_real, check_shape3, check_spacing3, is_real
+from .checks import _arrived, check_positive, check_real, check_shape3, check_spacing3, is_real
 from .geometry import seed_affine
 from .phantoms import Phantom, chest_phantom
 from .volume import Volume
@@ -93,7 +93,7 @@ def _read_slices(
         )
     series = sorted({str(ds.get("SeriesInstanceUID", "")) for _, ds in slices})
     if len(series) > 1:
-        raise ValueError(f"{name} must hold one DICOM series; got {len(series)} series: {series}")
+        raise ValueError(f"{name} must hold one DICOM series; got {len(series)} series: {_arrived(series)}")
     out = []
     for f, ds in slices:
         if "PixelData" not in ds:
@@ -433,7 +433,7 @@ def _meta_tensor(
     space = str(getattr(t, "meta", {}).get("space", "RAS")).upper()
     space = space.rsplit(".", 1)[-1]  # SpaceKeys.LPS prints as 'SpaceKeys.LPS' in older MONAI
     if space not in ("RAS", "LPS"):
-        raise ValueError(f"{what} must have meta['space'] 'RAS' or 'LPS'; got {space!r}")
+        raise ValueError(f"{what} must have meta['space'] 'RAS' or 'LPS'; got {_arrived(space)}")
     if space == "LPS":
         affine = _LPS_TO_RAS @ affine
     return _check_finite(data.astype(np.float32), what), affine
@@ -499,7 +499,7 @@ def read(
     "Read a CT scan (a volume file, a DICOM series folder, or a nibabel/SimpleITK/torchio/MONAI image) into a `Volume` placed in the RAS+ world."
     for name, flag in (("hu_to_mu", hu_to_mu), ("canonical", canonical)):
         if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be a bool; got {type(flag).__name__} {flag!r}")
+            raise TypeError(f"{name} must be a bool; got {type(flag).__name__} {_arrived(flag)}")
     if hu_to_mu:
         _check_mu(mu_water, mu_air)  # fail before reading a large scan
     if isinstance(path, (str, os.PathLike)):
@@ -533,7 +533,7 @@ def read_label_names(
     except (UnicodeDecodeError, csv.Error) as e:
         raise ValueError(f"path must be a text CSV file; could not read {str(path)!r}: {type(e).__name__}: {e}") from e
     if not {"id", "structure"} <= set(columns):
-        raise ValueError(f"path must be a CSV with columns 'id' and 'structure'; got columns {columns} in {str(path)!r}")
+        raise ValueError(f"path must be a CSV with columns 'id' and 'structure'; got columns {_arrived(columns)} in {str(path)!r}")
     names = {}
     for line, row in enumerate(rows, start=2):
         try:
@@ -624,7 +624,7 @@ def _sample(
 def _check_mode(mode) -> str:
     "The interpolation mode: 'linear' or 'nearest'."
     if mode not in ("linear", "nearest"):
-        raise ValueError(f"mode must be 'linear' or 'nearest'; got {mode!r}")
+        raise ValueError(f"mode must be 'linear' or 'nearest'; got {_arrived(mode)}")
     return mode
 
 
@@ -637,7 +637,7 @@ def resample(
     "A volume on a finer or coarser grid over the same field of view: a new spacing (mm) or a new shape."
     volume, mode = _check_vol(volume), _check_mode(mode)
     if (spacing is None) == (shape is None):
-        raise ValueError(f"give exactly one of spacing and shape; got spacing={spacing!r}, shape={shape!r}")
+        raise ValueError(f"give exactly one of spacing and shape; got spacing={_arrived(spacing)}, shape={_arrived(shape)}")
     old_n = torch.tensor(volume.shape, dtype=torch.float64)
     extent = old_n * volume.spacing.cpu()  # (3,) mm from outer face to outer face
     if spacing is not None:
@@ -710,7 +710,7 @@ def _ints3(x, name: str) -> tuple:
     except TypeError:
         raise TypeError(f"{name} must be three integers (i, j, k); got {type(x).__name__}") from None
     if len(vals) != 3 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in vals):
-        raise TypeError(f"{name} must be three integers (i, j, k); got {x!r}")
+        raise TypeError(f"{name} must be three integers (i, j, k); got {_arrived(x)}")
     return tuple(int(v) for v in vals)
 
 
@@ -731,7 +731,7 @@ def crop(
     "Crop a volume to a box of voxel indices or a box in world mm; nothing moves in the world."
     volume = _check_vol(volume)
     if not isinstance(world, bool):
-        raise TypeError(f"world must be a bool; got {type(world).__name__} {world!r}")
+        raise TypeError(f"world must be a bool; got {type(world).__name__} {_arrived(world)}")
     if not world:
         return _crop(volume, *_index_box(lower, upper, volume.shape))
     lo_w = torch.tensor(_reals3(lower, "lower"), dtype=torch.float64)
@@ -761,7 +761,7 @@ def _reals3(x, name: str) -> tuple:
     except TypeError:
         raise TypeError(f"{name} must be three numbers (x, y, z) in mm; got {type(x).__name__}") from None
     if len(vals) != 3 or not all(is_real(v) for v in vals):
-        raise TypeError(f"{name} must be three numbers (x, y, z) in mm; got {x!r}")
+        raise TypeError(f"{name} must be three numbers (x, y, z) in mm; got {_arrived(x)}")
     vals = tuple(float(v) for v in vals)
     if not all(math.isfinite(v) for v in vals):
         raise ValueError(f"{name} must be finite; got {vals}")

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import Dataset, IterableDataset, get_worker_info
 
-from .checks import check_positive_int, check_real, check_seed
+from .checks import _arrived, check_positive_int, check_real, check_seed
 from .data import hu_to_mu, load_example_ct, read, resample_to
 from .drr import DRR
 from .geometry import seed_to_pose
@@ -58,7 +58,7 @@ class PoseDistribution:
         if isinstance(sod, (int, float, np.integer, np.floating)) and not isinstance(sod, bool):
             sod = (sod, sod)
         if not isinstance(sod, (tuple, list)) or len(sod) != 2:
-            raise ValueError(f"sod must be a (low, high) pair of distances in mm; got {self.sod!r}")
+            raise ValueError(f"sod must be a (low, high) pair of distances in mm; got {_arrived(self.sod)}")
         lo, hi = check_real(sod[0], "sod[0]"), check_real(sod[1], "sod[1]")
         if not 0 < lo <= hi < sdd:
             raise ValueError(f"sod must satisfy 0 < low <= high < sdd = {sdd} mm (the isocentre between source and detector); got ({lo}, {hi})")
@@ -67,7 +67,7 @@ class PoseDistribution:
             raise ValueError(f"translation_std must be >= 0 mm; got {std}")
         center = self.center
         if not isinstance(center, (tuple, list)) or len(center) != 3:
-            raise ValueError(f"center must be three angles (theta0, phi0, gamma0) in degrees; got {center!r}")
+            raise ValueError(f"center must be three angles (theta0, phi0, gamma0) in degrees; got {_arrived(center)}")
         center = tuple(check_real(c, f"center[{i}]") for i, c in enumerate(center))
         if max(abs(c) for c in center) > 360:
             raise ValueError(f"center must hold angles in [-360, 360] degrees; got {center}")
@@ -173,7 +173,7 @@ class Views:
             if not structures:
                 raise ValueError("labels must hold at least one non-zero label id when structures are not given; got only 0")
         if structures is not None and labels is None:
-            raise ValueError(f"structures need labels (a label map on the CT's grid); got structures={structures!r} and no labels")
+            raise ValueError(f"structures need labels (a label map on the CT's grid); got structures={_arrived(structures)} and no labels")
         self.structures = None if structures is None else [int(i) for i in ([structures] if isinstance(structures, int) else structures)]
         self.drr = DRR(volume, height=height, delx=delx, width=width, dely=dely, sdd=self.distribution.sdd, renderer=renderer, backend=backend, labels=labels)
         if self.structures is not None:
@@ -349,7 +349,7 @@ def generate(
     "Render `n` random views into WebDataset tar shards; resumable, and identical for any number of ranks."
     n, shard_size, batch_size = (check_positive_int(v, name) for v, name in ((n, "n"), (shard_size, "shard_size"), (batch_size, "batch_size")))
     if image_dtype not in ("float32", "float16"):
-        raise ValueError(f"image_dtype must be 'float32' or 'float16'; got {image_dtype!r}")
+        raise ValueError(f"image_dtype must be 'float32' or 'float16'; got {_arrived(image_dtype)}")
     if not isinstance(views, Views):
         raise TypeError(f"views must be a Views; got {type(views).__name__}")
     out = check_out(out)
@@ -608,7 +608,7 @@ class ShardStream(IterableDataset):
     ):
         self.shards = shard_paths(shards)
         if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be True or False; got {shuffle!r}")
+            raise TypeError(f"shuffle must be True or False; got {_arrived(shuffle)}")
         self.shuffle, self.buffer_size, self.seed = bool(shuffle), check_seed(buffer_size, "buffer_size"), check_seed(seed)
         self.rank, self.world_size = _check_rank(rank, world_size)
         if self.world_size > len(self.shards):

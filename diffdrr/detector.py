@@ -49,6 +49,9 @@ def intrinsics_to_params(
     "Pixel pitches and principal-point offsets of intrinsic matrices; inverse of `make_intrinsics`."
     K = _check_K(K)
     height, width = _check_size(height, width)
+    if is_checking() and (K[:, 0, 1] != 0).any():
+        raise ValueError(f"K must have no pixel skew to become a detector's pitches and offsets; got K[0, 1] = {_brief(K[:, 0, 1])} "
+                         "(a skewed camera renders through DRR(...)(pose, K=K))")
     sdd = check_batch_scalar(sdd, "sdd").to(K)
     dely, delx = sdd / K[:, 0, 0], sdd / K[:, 1, 1]
     x0 = (K[:, 0, 2] - (width - 1) / 2) * dely
@@ -70,8 +73,8 @@ def _check_K(K):
         raise ValueError("K must be finite; got NaN or inf values")
     if is_checking() and ((K[:, 0, 0] <= 0).any() or (K[:, 1, 1] <= 0).any()):
         raise ValueError(f"K must have positive focal lengths K[0, 0] and K[1, 1]; got {_brief(K[:, 0, 0])}, {_brief(K[:, 1, 1])}")
-    if is_checking() and ((K[:, 0, 1] != 0).any() or (K[:, 2] != K.new_tensor([0.0, 0, 1])).any()):
-        raise ValueError("K must be [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] (no skew); got other entries")
+    if is_checking() and ((K[:, 1, 0] != 0).any() or (K[:, 2] != K.new_tensor([0.0, 0, 1])).any()):
+        raise ValueError("K must be [[fx, s, cx], [0, fy, cy], [0, 0, 1]] (s: pixel skew, usually 0); got other entries")
     return K
 
 # %% ../nbs/api/04_detector.ipynb #2587d667
@@ -109,10 +112,11 @@ def _camera_rays(pose: Tensor, K: Tensor, sdd: Tensor, height: int, width: int) 
     j = torch.arange(width, dtype=dtype, device=pose.device)
     ii, jj = torch.meshgrid(i, j, indexing="ij")
     pix = torch.stack([jj.reshape(-1), ii.reshape(-1), torch.ones_like(ii).reshape(-1)], -1)  # (N, 3) homogeneous (j, i, 1)
-    fx, fy, cx, cy = K[:, 0, 0], K[:, 1, 1], K[:, 0, 2], K[:, 1, 2]
-    # camera-frame pixel centres: SDD * K^-1 (j, i, 1), written out (K is upper triangular, no skew)
-    x = (pix[:, 0] - cx[:, None]) / fx[:, None] * sdd[:, None]
-    y = (pix[:, 1] - cy[:, None]) / fy[:, None] * sdd[:, None]
+    fx, fy, cx, cy, s = K[:, 0, 0], K[:, 1, 1], K[:, 0, 2], K[:, 1, 2], K[:, 0, 1]
+    # camera-frame pixel centres: SDD * K^-1 (j, i, 1), written out (K upper triangular; s the pixel skew, usually 0)
+    yn = (pix[:, 1] - cy[:, None]) / fy[:, None]
+    x = (pix[:, 0] - cx[:, None] - s[:, None] * yn) / fx[:, None] * sdd[:, None]
+    y = yn * sdd[:, None]
     z = sdd[:, None].expand(x.shape)
     cam = torch.stack([x, y, z], -1)  # (B or 1, N, 3)
     R, t = pose[:, :3, :3], pose[:, :3, 3]
@@ -296,6 +300,7 @@ def from_projection_matrix(
     delx=None,  # pitch between rows, mm: float or (B,), if known (instead of sdd)
     dely=None,  # pitch between columns, mm: float or (B,), if known (instead of sdd)
     skew_tol: float = 1e-6,  # largest accepted |K[0, 1]| / K[0, 0]; the skew is then set to 0
+    skew: bool = False,  # keep a pixel skew K[0, 1] of any size (a tilted detector); such a K renders through `DRR(...)(pose, K=K)`
 ) -> dict:  # pose (B, 4, 4), K (B, 3, 3); with one of sdd/delx/dely also sdd, delx, dely, x0, y0 (each (B,), mm)
     "Pose and intrinsics of 3x4 projection matrices (RQ decomposition); inverse of `projection_matrix`."
     height, width = _check_size(height, width)
@@ -329,10 +334,14 @@ def from_projection_matrix(
     d = torch.sign(torch.diagonal(U, dim1=-2, dim2=-1))  # make K's diagonal positive
     U, Q = U * d[:, None, :], Q * d[:, :, None]
     K = torch.triu(U / U[:, 2:, 2:])
-    skew = (K[:, 0, 1] / K[:, 0, 0]).detach()
-    if (skew.abs() > skew_tol).any():
-        raise ValueError(f"P must have no pixel skew (|K[0, 1]| / K[0, 0] <= skew_tol = {skew_tol:g}); got {_brief(skew[skew.abs() > skew_tol], of=len(skew))}")
-    K = K * K.new_tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    if not isinstance(skew, bool):
+        raise TypeError(f"skew must be True or False; got {type(skew).__name__}")
+    ratio = (K[:, 0, 1] / K[:, 0, 0]).detach()
+    if not skew and (ratio.abs() > skew_tol).any():
+        raise ValueError(f"P must have no pixel skew (|K[0, 1]| / K[0, 0] <= skew_tol = {skew_tol:g}); got {_brief(ratio[ratio.abs() > skew_tol], of=len(ratio))} "
+                         "(pass skew=True to keep it)")
+    if not skew:
+        K = K * K.new_tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
     t_cam = torch.linalg.solve(K, P[:, :, 3:] / U[:, 2:, 2:])  # -R^T t
     R = Q.transpose(-1, -2)
     pose = torch.cat([torch.cat([R, -(R @ t_cam)], -1), P.new_tensor([[[0.0, 0.0, 0.0, 1.0]]]).expand(P.shape[0], 1, 4)], -2)
@@ -368,7 +377,7 @@ def project_points(
             f"points must lie in front of the source (positive depth along the principal ray); "
             f"got {int(behind.sum())} of {behind.numel()} at depth <= 0, the nearest at {float(z.detach().min()):.4g} mm"
         )
-    col = K[:, None, 0, 0] * cam[..., 0] / z + K[:, None, 0, 2]
+    col = (K[:, None, 0, 0] * cam[..., 0] + K[:, None, 0, 1] * cam[..., 1]) / z + K[:, None, 0, 2]
     row = K[:, None, 1, 1] * cam[..., 1] / z + K[:, None, 1, 2]
     pix = torch.stack([col, row], -1)
     return (pix, z) if return_depth else pix
@@ -393,8 +402,9 @@ def backproject_pixels(
         depth = torch.broadcast_to(depth, (max(pose.shape[0], K.shape[0], pixels.shape[0]), pixels.shape[1]))
     except RuntimeError:
         raise ValueError(f"depth must be a float or broadcast to (B, N) = (B, {pixels.shape[1]}); got shape {tuple(depth.shape)}") from None
-    x = (pixels[..., 0] - K[:, None, 0, 2]) / K[:, None, 0, 0] * depth
-    y = (pixels[..., 1] - K[:, None, 1, 2]) / K[:, None, 1, 1] * depth
+    yn = (pixels[..., 1] - K[:, None, 1, 2]) / K[:, None, 1, 1]
+    x = (pixels[..., 0] - K[:, None, 0, 2] - K[:, None, 0, 1] * yn) / K[:, None, 0, 0] * depth
+    y = yn * depth
     cam = torch.stack([x, y, depth], -1)
     return cam @ pose[:, :3, :3].transpose(-1, -2) + pose[:, None, :3, 3]
 

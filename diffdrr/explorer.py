@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .checks import check_choice, check_positive, check_positive_int
+from .checks import _arrived, check_choice, check_positive, check_positive_int
 from .drr import DRR, RENDERERS
 from .geometry import check_pose, make_pose, pose_to_parameters, seed_to_pose
 from .registration import resize_drr
@@ -298,14 +298,14 @@ def explore(
         raise TypeError(f"drr must be a diffdrr.drr.DRR; got {type(drr).__name__}")
     if parameterization not in EXPLORER_PARAMETERIZATIONS:
         raise ValueError(
-            f"parameterization must be one of {EXPLORER_PARAMETERIZATIONS} (three rotation and three translation sliders); got {parameterization!r}"
+            f"parameterization must be one of {EXPLORER_PARAMETERIZATIONS} (three rotation and three translation sliders); got {_arrived(parameterization)}"
         )
     make_pose(torch.zeros(1, 3), torch.zeros(1, 3), "euler_angles", convention)  # validates the convention
     sdd = _check_sdd(drr.detector.sdd if sdd is None and drr.detector.sdd is not None else 600.0 if sdd is None else sdd)
     sod = sdd / 2 if sod is None else _check_sdd(sod, "sod")
     preview, size = check_positive_int(preview, "preview"), check_positive_int(size, "size")
     if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or not delay >= 0):
-        raise ValueError(f"delay must be a non-negative number of seconds or None; got {delay!r}")
+        raise ValueError(f"delay must be a non-negative number of seconds or None; got {_arrived(delay)}")
     aff = drr.affine.detach().cpu().to(torch.float64)
     mid = torch.tensor([(n - 1) / 2 for n in drr.volume.shape] + [1.0], dtype=torch.float64)
     center = (aff @ mid)[:3]

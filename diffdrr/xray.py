@@ -18,6 +18,7 @@ from pydicom.multival import MultiValue
 from pydicom.pixels import apply_modality_lut
 from torch import Tensor
 
+from .checks import _arrived, _failing
 from .detector import Detector
 from .drr import DRR
 from .geometry import carm_to_pose
@@ -158,9 +159,9 @@ def _missing(keyword: str, got, need: str, arg: str) -> _Missing:
         got = "missing"
     else:
         try:
-            got = str([float(x) for x in got] if isinstance(got, (list, tuple, MultiValue)) else float(got))
+            got = _arrived([float(x) for x in got]) if isinstance(got, (list, tuple, MultiValue)) else str(float(got))
         except (TypeError, ValueError):
-            got = repr(got)
+            got = _arrived(got)
     return _Missing(f"{keyword} is {got} (it must be {need}): pass {arg}")
 
 
@@ -170,7 +171,7 @@ def _given(x, name: str, n: int = 1) -> np.ndarray:
         raise TypeError(f"{name} must be {'a positive number' if n == 1 else f'{n} positive numbers'} in mm; got {type(x).__name__}")
     v = np.asarray(x.detach().cpu() if isinstance(x, Tensor) else x, dtype=np.float64).reshape(-1)
     if v.shape != (n,) or not (np.isfinite(v).all() and (v > 0).all()):
-        raise ValueError(f"{name} must be {'a positive finite number' if n == 1 else f'{n} positive finite numbers'} in mm; got {x!r}")
+        raise ValueError(f"{name} must be {'a positive finite number' if n == 1 else f'{n} positive finite numbers'} in mm; got {_arrived(x)}")
     return v
 
 
@@ -235,7 +236,7 @@ def _angles(ds, modality: str, frames: int, p: Path, primary, secondary) -> tupl
                 raise TypeError(f"{name} must be a number or {frames} numbers (degrees); got {type(x).__name__}")
             v = np.asarray(x.detach().cpu() if isinstance(x, Tensor) else x, dtype=np.float64).reshape(-1)
             if v.shape not in ((1,), (frames,)) or not np.isfinite(v).all():
-                raise ValueError(f"{name} must be a finite number or {frames} of them (one per frame), degrees; got {x!r}")
+                raise ValueError(f"{name} must be a finite number or {frames} of them (one per frame), degrees; got {_arrived(x)}")
             out.append(np.broadcast_to(v, (frames,)).copy())
         return out[0], out[1], "arguments primary_angle, secondary_angle"
     a, b = _numbers(ds, "PositionerPrimaryAngle", 1), _numbers(ds, "PositionerSecondaryAngle", 1)
@@ -255,7 +256,7 @@ def _angles(ds, modality: str, frames: int, p: Path, primary, secondary) -> tupl
             continue
         inc = _numbers(ds, keyword, len(v) if isinstance(v, (list, MultiValue)) else 1)
         if inc is None or not np.isfinite(inc).all() or inc.size not in (frames, frames - 1):
-            raise ValueError(f"path {str(p)!r}: {_tag(keyword)} must hold {frames} (or {frames - 1}) numbers, one per frame; got {v!r}: "
+            raise ValueError(f"path {str(p)!r}: {_tag(keyword)} must hold {frames} (or {frames - 1}) numbers, one per frame; got {_arrived(list(v) if isinstance(v, MultiValue) else v)}: "
                              f"pass primary_angle= and secondary_angle= (one per frame) to read_xray instead")
         steps = inc if inc.size == frames else np.concatenate([[0.0], inc])
         angle += np.cumsum(steps)
@@ -271,13 +272,13 @@ def _letters(value, p: Path, source: str) -> tuple:
     if len(items) != 2 or not all(items) or not all(c in _LETTERS for s in items for c in s):
         raise ValueError(
             f"{source} must be two directions made of the letters A, P, R, L, H, F (the image's row direction, then its "
-            f"column direction, e.g. ['L', 'F']); got {value!r}" + (f" in {str(p)!r}: pass patient_orientation= to read_xray instead" if p else "")
+            f"column direction, e.g. ['L', 'F']); got {_arrived(list(value) if isinstance(value, MultiValue) else value)}" + (f" in {str(p)!r}: pass patient_orientation= to read_xray instead" if p else "")
         )
     vecs = []
     for s in items:
         v = np.sum([_LETTERS[c] for c in s], axis=0)
         if np.linalg.norm(v) == 0:
-            raise ValueError(f"{source} {value!r} names opposite letters in one direction ({s!r})")
+            raise ValueError(f"{source} {_arrived(list(value) if isinstance(value, MultiValue) else value)} names opposite letters in one direction ({s!r})")
         vecs.append(v / np.linalg.norm(v))
     return tuple(vecs), items
 
@@ -288,7 +289,7 @@ def _to_source_view(image: np.ndarray, pitch: tuple, ds, modality: str, view: st
     if patient_orientation is not None:
         parsed, source = _letters(patient_orientation, None, "patient_orientation"), "argument patient_orientation"
         if parsed is None:
-            raise ValueError(f"patient_orientation must be two directions such as ('L', 'F'); got {patient_orientation!r}")
+            raise ValueError(f"patient_orientation must be two directions such as ('L', 'F'); got {_arrived(patient_orientation)}")
     else:
         parsed, source = _letters(ds.get("PatientOrientation"), p, _tag("PatientOrientation")), _tag("PatientOrientation")
     how = dict(source=source, transpose=False, flip_rows=False, flip_columns=False)
@@ -374,9 +375,9 @@ def _check_isocenter(isocenter) -> Tensor:
     try:
         iso = torch.as_tensor(isocenter.detach().cpu() if isinstance(isocenter, Tensor) else np.asarray(isocenter, dtype=np.float64))
     except (TypeError, ValueError) as e:
-        raise TypeError(f"isocenter must be 3 numbers (world mm); got {isocenter!r}") from e
+        raise TypeError(f"isocenter must be 3 numbers (world mm); got {_arrived(isocenter)}") from e
     if iso.shape != (3,) or not torch.isfinite(iso.to(torch.float64)).all():
-        raise ValueError(f"isocenter must be 3 finite numbers (world mm), shape (3,); got shape {tuple(iso.shape)}: {iso.tolist()}")
+        raise ValueError(f"isocenter must be 3 finite numbers (world mm), shape (3,); got shape {tuple(iso.shape)}: {_arrived(iso)}")
     return iso.to(torch.float64)
 
 
@@ -394,7 +395,7 @@ def read_xray(
 ) -> XRay:  # image (B, 1, H, W), detector, pose (B, 4, 4) and the values read
     "Read an X-ray DICOM file with its camera: the image as the source sees it, a `Detector` and the nominal C-arm pose."
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating torch.dtype; got {dtype!r}")
+        raise TypeError(f"dtype must be a floating torch.dtype; got {_arrived(dtype)}")
     iso = _check_isocenter(isocenter)
     p, ds = _read_dataset(path)
     modality = _modality(ds, p)
@@ -420,7 +421,7 @@ def read_xray(
                          f"source-to-detector distance ({sdd_mm:g} mm, {src_sdd}); pass sod= or sdd= to read_xray")
     a = 180.0 - (180.0 - a) % 360.0  # into (-180, 180]: a rotational run may sweep past 180 degrees, the same position
     if (np.abs(b) > 90.0).any():
-        raise ValueError(f"path {str(p)!r}: the secondary angle must lie in [-90, 90] degrees ({src_angles}); got {b.tolist()}: "
+        raise ValueError(f"path {str(p)!r}: the secondary angle must lie in [-90, 90] degrees ({src_angles}); got {_failing(torch.from_numpy(b), torch.from_numpy(np.abs(b) > 90.0))}: "
                          f"pass secondary_angle= to read_xray instead")
     pose = carm_to_pose(torch.from_numpy(a), torch.from_numpy(b), torch.tensor(sod_mm, dtype=torch.float64), iso)
     view = str(ds.get("ViewPosition", "") or "").strip().upper()
@@ -437,7 +438,7 @@ def read_xray_pixels(
 ) -> Tensor:  # (B, 1, H, W) pixel values as stored (Rows x Columns), one per frame: modality units, denser brighter
     "The pixels of an X-ray DICOM file as it stores them, without its geometry: modality LUT applied, MONOCHROME1 turned round."
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating torch.dtype; got {dtype!r}")
+        raise TypeError(f"dtype must be a floating torch.dtype; got {_arrived(dtype)}")
     p, ds = _read_dataset(path)
     _modality(ds, p)
     return torch.from_numpy(_pixels(ds, p)).to(dtype)[:, None]
