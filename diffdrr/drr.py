@@ -13,6 +13,7 @@ from torch import Tensor
 from .detector import Detector, backproject_pixels, make_intrinsics, project_points, projection_matrix
 from .geometry import seed_to_pose
 from .render import BACKENDS as BACKEND_TABLE
+from .render import RENDERERS as RENDERER_TABLE
 from .checks import _arrived, _brief, check_affine, check_channels, check_device, check_labels, check_memory, check_once, check_pose, check_rays, check_volume, is_checking
 from .render import RenderSettings, check_chunk_size, choose_backend, grid_rays, line_integrals, n_samples
 from .siddon import siddon
@@ -120,14 +121,14 @@ class DRR(torch.nn.Module):
             aff = Volume.from_seed(data, spacing).affine if spacing is not None else check_affine(affine)
         if height is None or delx is None:
             raise ValueError(f"height and delx must be given (detector rows and row pitch in mm); got height={_arrived(height)}, delx={_arrived(delx)}")
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}; got {backend!r}")
+        if backend != "auto" and backend not in BACKEND_TABLE:  # (the table as it is now: a registered backend counts)
+            raise ValueError(f"backend must be one of {('auto',) + tuple(BACKEND_TABLE)}; got {backend!r}")
         if backend != "auto" and not BACKEND_TABLE[backend].can_run():
             raise ValueError(f"backend={backend!r} needs the {backend} package ({BACKEND_TABLE[backend].install}); it is not importable")
-        if renderer not in RENDERERS:
-            raise ValueError(f"renderer must be one of {tuple(RENDERERS)}; got {renderer!r}")
-        if renderer == "siddon" and (n_points is not None or step is not None):
-            raise ValueError("n_points and step apply to renderer='trilinear' only; got them with renderer='siddon'")
+        if renderer not in RENDERER_TABLE:
+            raise ValueError(f"renderer must be one of {tuple(RENDERER_TABLE)}; got {renderer!r}")
+        if not RENDERER_TABLE[renderer].sampled and (n_points is not None or step is not None):
+            raise ValueError(f"n_points and step apply to a sampled renderer (renderer='trilinear'); got them with renderer={renderer!r}")
         check_chunk_size(chunk_size)
         self.register_buffer("volume", data)
         self.register_buffer("affine", aff.to(data.device))
@@ -137,16 +138,16 @@ class DRR(torch.nn.Module):
         _check_detector_memory(self.detector.height, self.detector.width, 1, 1, data.device)  # before a render allocates it
         self.renderer, self.n_points, self.step, self.chunk_size = renderer, n_points, step, chunk_size
         self.backend = backend
-        # what every backend is told, built (and validated) once; chunk_size bounds the PyTorch backend's memory and
-        # sizes the Triton launches (the Numba backend keeps its default gradient blocks)
-        M = 0 if renderer == "siddon" else n_samples(data.shape, aff, n_points, step)
-        self.settings = RenderSettings(renderer, M, rays_per_chunk=chunk_size, rays_per_launch=chunk_size)
+        # what every backend is told, built (and validated) once; chunk_size is the rays per piece of work as the backend
+        # reads it (`Backend.work_size`): a PyTorch chunk, a Numba gradient block, a Triton launch
+        M = n_samples(data.shape, aff, n_points, step) if RENDERER_TABLE[renderer].sampled else 0
+        self.settings = RenderSettings(renderer, M, chunk_size)
         self._load_backend()
 
     def _load_backend(self):
         "Import the backend a render of this volume would use now (so that a traced call finds it loaded)."
         try:
-            choose_backend(self.backend, self.volume.device)
+            choose_backend(self.backend, self.volume.device, None, self.settings.renderer)
         except ValueError:  # raised again, with the same message, by the render that needs it
             pass
 
@@ -283,7 +284,7 @@ class DRR(torch.nn.Module):
 
     def _render(self, values, source, targets, channels, n_channels) -> Tensor:
         "The seam's `line_integrals`, on inputs the caller has validated."
-        backend = choose_backend(self.backend, values.device, channels)
+        backend = choose_backend(self.backend, values.device, channels, self.settings.renderer)
         values, rays = grid_rays(values, self.affine, source, targets)
         return line_integrals(values, rays, self.settings, backend, channels, n_channels)
 

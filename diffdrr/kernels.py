@@ -1006,7 +1006,7 @@ def _fused(volume, s, t, length, M, chunk_size, channels, n_channels):
 def numba_line_integrals(
     values: Tensor,  # (X, Y, Z) voxel values on the CPU (float16 / bfloat16 converted to the rays' type)
     rays: GridRays,  # the rays in grid coordinates
-    settings: RenderSettings,  # renderer, samples per ray, `rays_per_block`
+    settings: RenderSettings,  # renderer, samples per ray, `work_size`: rays per block of the volume-gradient pass (default 2**16)
     channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel
     n_channels: int = None,  # number of channels C (with `channels`)
     one_walk: bool = False,  # the forward pass also computes the end-point gradients (the seam's `one_walk`)
@@ -1014,7 +1014,8 @@ def numba_line_integrals(
     "The Numba backend, with the seam's signature."
     if values.dtype in LOW_PRECISION:  # the kernels read float32 or float64
         values = values.to(rays.s.dtype)
-    return FusedRender.apply(values, *rays, settings.n_samples, settings.rays_per_block, channels, n_channels, one_walk)
+    M = {"siddon": 0, "trilinear": settings.n_samples}[settings.renderer]  # the renderers these kernels implement (FusedRender's M = 0 walks Siddon)
+    return FusedRender.apply(values, *rays, M, settings.work_size or 2**16, channels, n_channels, one_walk)
 
 
 # %% ../nbs/api/09_kernels.ipynb #0dfe4baf

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .render import GridRays, RenderSettings, clip_to_box, rays_per_chunk, render_linear, weights_per_ray
+from .render import RENDERERS, GridRays, RenderSettings, clip_to_box, rays_per_chunk, render_linear, weights_per_ray
 from .siddon import siddon_weights
 from .trilinear import trilinear_weights
 
@@ -23,27 +23,29 @@ def torch_available(device=None) -> bool:
 
 
 def weights_function(settings: RenderSettings):
-    "The renderer's weights: `fn(shape, s, t, length) -> (flat voxel indices, weights)`, as `render_linear` takes them."
-    if settings.renderer == "siddon":
-        return siddon_weights
+    "The renderer's weights (from its row in `RENDERERS`): `fn(shape, s, t, length) -> (flat voxel indices, weights)`, as `render_linear` takes them."
+    r = RENDERERS[settings.renderer]
+    fn = r.function()
+    if not r.sampled:
+        return fn
     M = settings.n_samples
-    return lambda shape, s, t, length: trilinear_weights(shape, s, t, length, M)
+    return lambda shape, s, t, length: fn(shape, s, t, length, M)
 
 
 def torch_line_integrals(
     values: Tensor,  # (X, Y, Z) voxel values (float16 / bfloat16 gathered as stored, summed in the rays' float32)
     rays: GridRays,  # the rays in grid coordinates
-    settings: RenderSettings,  # renderer, samples per ray, `rays_per_chunk`
+    settings: RenderSettings,  # renderer, samples per ray, `work_size`: rays whose weights are held at once
     channels: Optional[Tensor] = None,  # (X, Y, Z) integer channel of each voxel
     n_channels: Optional[int] = None,  # number of channels C (with `channels`)
     one_walk: bool = False,  # unused: the backward pass recomputes each chunk's weights, whatever the forward did
 ) -> Tensor:  # (B, N) line integrals, value x mm; (B, C, N) with `channels`
-    "The reference backend: the renderer's weights in chunks of `settings.rays_per_chunk` rays, with `LinearRender`'s backward."
+    "The reference backend: the renderer's weights in chunks of `settings.work_size` rays (default: about 64 MB), with `LinearRender`'s backward."
     fn = weights_function(settings)
-    K = weights_per_ray(values.shape, settings.n_samples)
+    K = weights_per_ray(values.shape, settings.renderer, settings.n_samples)
     if torch.compiler.is_compiling():  # traced: plain autograd over fewer, larger chunks (each chunk is traced)
-        return _traced(fn, values, rays, settings.rays_per_chunk or rays_per_chunk(K, 2**28), channels, n_channels)
-    return render_linear(fn, values, rays, settings.rays_per_chunk or rays_per_chunk(K), channels, n_channels, sums_function(settings, values, rays))
+        return _traced(fn, values, rays, settings.work_size or rays_per_chunk(K, 2**28), channels, n_channels)
+    return render_linear(fn, values, rays, settings.work_size or rays_per_chunk(K), channels, n_channels, sums_function(settings, values, rays))
 
 
 def _traced(fn, values, rays, chunk, channels, n_channels) -> Tensor:
@@ -119,14 +121,16 @@ def trilinear_sums(
 
 
 def sums_function(
-    settings: RenderSettings,  # renderer, samples per ray, `rays_per_chunk`
+    settings: RenderSettings,  # renderer, samples per ray, `work_size`
     values: Tensor,  # (X, Y, Z) the values to be rendered
     rays: GridRays,  # the rays
 ) -> tuple:  # (sums_fn, rays per chunk, rays_fn or None) as `render_linear` takes them, or None where the weights must serve
     """The renderer's line integrals without weights (`sums_fn(volume, s, t, length) -> (B, n)`), their chunk, and a
     function whose autograd gives the rays' gradients the weights give (None: the weights give them)."""
     if settings.renderer == "siddon":  # about 60 bytes per crossing (the weights: 128 per weight); the image only
-        return siddon_sums, settings.rays_per_chunk or rays_per_chunk(weights_per_ray(values.shape, 0) // 2), None
+        return siddon_sums, settings.work_size or rays_per_chunk(weights_per_ray(values.shape, "siddon") // 2), None
+    if settings.renderer != "trilinear":  # a renderer without a fused sum: its weights serve
+        return None
     if values.dtype != rays.s.dtype:  # grid_sample reads the volume in the rays' dtype: a float16 volume keeps the weights
         return None
     M = settings.n_samples  # about 64 bytes per sample (the weights: 8 corners of 128)
@@ -139,4 +143,4 @@ def sums_function(
             padded["grid"] = F.pad(volume[None, None], (0, 1, 0, 1, 0, 1), mode="replicate")[0, 0]
         return trilinear_sums(volume, s, t, length, M, padded["grid"])
 
-    return (lambda volume, s, t, length: trilinear_sums(volume, s, t, length, M)), settings.rays_per_chunk or rays_per_chunk(M // 2 or 1), rays_fn
+    return (lambda volume, s, t, length: trilinear_sums(volume, s, t, length, M)), settings.work_size or rays_per_chunk(M // 2 or 1), rays_fn

@@ -511,13 +511,14 @@ def _triton_inputs(volume, affine, source, targets, chunk_size):
 def triton_line_integrals(
     values: Tensor,  # (X, Y, Z) voxel values on a CUDA device (or the CPU under the interpreter)
     rays: GridRays,  # the rays in grid coordinates
-    settings: RenderSettings,  # renderer, samples per ray, `rays_per_launch`
+    settings: RenderSettings,  # renderer, samples per ray, `work_size`: rays per kernel launch (default 2**20)
     channels: Tensor = None,  # not supported: the seam sends renders with channels elsewhere
     n_channels: int = None,
     one_walk: bool = False,  # unused: the backward kernels walk each ray again
 ) -> Tensor:  # (B, N) line integrals, value x mm
     "The Triton backend, with the seam's signature."
-    return TritonRender.apply(values, *rays, settings.n_samples, settings.rays_per_launch or 2**20)
+    M = {"siddon": 0, "trilinear": settings.n_samples}[settings.renderer]  # the renderers these kernels implement (TritonRender's M = 0 walks Siddon)
+    return TritonRender.apply(values, *rays, M, settings.work_size or 2**20)
 
 
 def siddon_triton(
