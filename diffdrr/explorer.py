@@ -19,7 +19,7 @@ from torch import Tensor
 from .checks import _arrived, check_choice, check_positive, check_positive_int
 from .drr import DRR, RENDERERS
 from .geometry import check_pose, make_pose, pose_to_parameters, seed_to_pose
-from .registration import resize_drr
+from .registration import _drr_arguments, resize_drr
 from .render import choose_backend
 
 # %% ../nbs/api/17_explorer.ipynb #95f15c27
@@ -262,10 +262,8 @@ def _explorer_class():
 
 def _with_renderer(drr: DRR, renderer: str) -> DRR:
     "The same DRR (volume tensor, placement, detector, backend, chunk size) with another renderer."
-    d, keep = drr.detector, renderer == drr.renderer  # n_points and step belong to the trilinear renderer
-    return DRR(drr.volume, affine=drr.affine, height=drr.height, delx=d.delx, width=drr.width, dely=d.dely, sdd=d.sdd, x0=d.x0, y0=d.y0,
-               renderer=renderer, backend=drr.backend, n_points=drr.n_points if keep else None, step=drr.step if keep else None,
-               chunk_size=drr.chunk_size)
+    keep = renderer == drr.renderer  # n_points and step belong to the trilinear renderer
+    return DRR(**_drr_arguments(drr, renderer=renderer, n_points=drr.n_points if keep else None, step=drr.step if keep else None))
 
 
 def _check_one_pose(pose) -> Tensor:

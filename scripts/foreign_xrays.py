@@ -317,14 +317,12 @@ def motions(rng, n, max_rot_deg, max_trans_mm, centre):
     return out
 
 
-def make(args):
-    t0 = time.time()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    exe = args.plastimatch or shutil.which("plastimatch") or str(Path(sys.executable).parent / "plastimatch")
-    hu, bone, origin, spacing = load_ct(args.ct, args.labels, args.labels_csv)
+def prepare(args, out):
+    "What `make` and `make-views` share: plastimatch, the CT, the vertebra centres for the screws, its centre, and the body points for the mTRE (written to out/points.npy)."
     import nibabel as nib
 
+    exe = args.plastimatch or shutil.which("plastimatch") or str(Path(sys.executable).parent / "plastimatch")
+    hu, bone, origin, spacing = load_ct(args.ct, args.labels, args.labels_csv)
     lab = np.asarray(nib.load(args.labels).dataobj).astype(np.int32)
     # vertebra centres (LPS mm) for the screws: T4 .. T12 present in this CT (in the flipped grid)
     A = np.diag([-1.0, -1.0, 1.0, 1.0]) @ nib.load(args.labels).affine
@@ -335,11 +333,18 @@ def make(args):
             idx = np.argwhere(lab == int(i))
             if len(idx) > 200:
                 vcent.append((A @ np.append(idx.mean(0), 1))[:3])
-    info = dict(vertebra_centres=vcent)
     centre = origin + spacing * (np.array(hu.shape) - 1) / 2
     body = np.argwhere(hu[::8, ::8, ::2] > -300) * np.array([8, 8, 2])
     pts = origin + spacing * body[np.random.default_rng(12345).choice(len(body), 2000, replace=False)]
     np.save(out / "points.npy", pts)
+    return exe, hu, bone, origin, spacing, dict(vertebra_centres=vcent), centre, pts
+
+
+def make(args):
+    t0 = time.time()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    exe, hu, bone, origin, spacing, info, centre, pts = prepare(args, out)
     tmp = tempfile.mkdtemp()
     n_total = args.n + args.held_out
     for k in range(n_total):
@@ -491,27 +496,11 @@ def view_params(rng):
 def make_views(args):
     "The multi-view problems (see the module's docstring); the single-view problems of `make` are untouched."
     from scipy.ndimage import binary_erosion
-    import nibabel as nib
 
     t0 = time.time()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    exe = args.plastimatch or shutil.which("plastimatch") or str(Path(sys.executable).parent / "plastimatch")
-    hu, bone, origin, spacing = load_ct(args.ct, args.labels, args.labels_csv)
-    lab = np.asarray(nib.load(args.labels).dataobj).astype(np.int32)
-    A = np.diag([-1.0, -1.0, 1.0, 1.0]) @ nib.load(args.labels).affine
-    vcent = []
-    for line in open(args.labels_csv).read().splitlines()[1:]:
-        group, _, name, i = line.split(",")
-        if group == "vertebrae" and name.startswith("vertebrae_T"):
-            idx = np.argwhere(lab == int(i))
-            if len(idx) > 200:
-                vcent.append((A @ np.append(idx.mean(0), 1))[:3])
-    info = dict(vertebra_centres=vcent)
-    centre = origin + spacing * (np.array(hu.shape) - 1) / 2
-    body = np.argwhere(hu[::8, ::8, ::2] > -300) * np.array([8, 8, 2])
-    pts = origin + spacing * body[np.random.default_rng(12345).choice(len(body), 2000, replace=False)]
-    np.save(out / "points.npy", pts)  # the same points as `make`'s
+    exe, hu, bone, origin, spacing, info, centre, pts = prepare(args, out)
     tmp = tempfile.mkdtemp()
     ss = 2
     for k in range(args.n):
