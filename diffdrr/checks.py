@@ -338,16 +338,21 @@ def check_points(
 
 # %% ../nbs/api/00_checks.ipynb #40beed8e
 def check_rays(
-    source: Tensor,  # (B, 1, 3) X-ray source in world mm
+    source: Tensor,  # (B, 1, 3) X-ray source in world mm; or (B, N, 3), one start per ray (a parallel-beam camera)
     targets: Tensor,  # (B, N, 3) ray ends in world mm
     volume: Tensor = None,  # if given, the rays must be on its device
 ) -> tuple:  # (source, targets), unchanged
     "Validate the rays of a render call."
-    if not isinstance(source, Tensor) or source.ndim != 3 or source.shape[1:] != (1, 3):
-        raise ValueError(f"source must have shape (B, 1, 3); got {getattr(source, 'shape', type(source).__name__)}")
+    if not isinstance(targets, Tensor) or targets.ndim != 3 or targets.shape[-1] != 3:
+        n = None  # (targets are reported below, after the source)
+    else:
+        n = targets.shape[1]
+    if not isinstance(source, Tensor) or source.ndim != 3 or source.shape[-1] != 3 or (n is not None and source.shape[1] not in (1, n)):
+        per_ray = "" if n in (None, 1) else f" (or (B, {n}, 3): one start per ray, as many as targets)"
+        raise ValueError(f"source must have shape (B, 1, 3); got {getattr(source, 'shape', type(source).__name__)}{per_ray}")
     if not source.is_floating_point():
         raise ValueError("source must be a finite floating-point tensor")
-    if not isinstance(targets, Tensor) or targets.ndim != 3 or targets.shape[-1] != 3:
+    if n is None:
         raise ValueError(f"targets must be a tensor of shape (B, N, 3); got {getattr(targets, 'shape', type(targets).__name__)}")
     if not targets.is_floating_point():
         raise ValueError("targets must be a finite floating-point tensor")

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor
 
 from . import __version__
-from .dataset import RAS_AP, SEED_AP, PoseDistribution, Views, check_out, generate, load_ct
+from .dataset import RAS_AP, SEED_AP, PoseDistribution, Views, check_out, ct_paths, generate, load_ct, load_cts
 from .checks import check_memory
 from .drr import _BYTES_PER_PIXEL, BACKENDS, RENDERERS
 
@@ -43,9 +43,13 @@ def _debug_arg(p: argparse.ArgumentParser):
                    help=f"on an error, show Python's traceback instead of one line (or set {_DEBUG_ENV}=1)")
 
 
-def _volume_args(p: argparse.ArgumentParser):
+def _volume_args(p: argparse.ArgumentParser, several: bool = False):
     g = p.add_argument_group("volume")
-    g.add_argument("ct", metavar="CT", help="a DICOM folder, a NIfTI file (.nii, .nii.gz), or 'example' (the embedded chest phantom)")
+    if several:  # generate: one CT or several
+        g.add_argument("ct", metavar="CT", nargs="+", help="a DICOM folder, a NIfTI file (.nii, .nii.gz), or 'example' (the embedded chest phantom); "
+                       "several CTs, or a folder of NIfTI files: view i shows CT i mod (number of CTs), and records which")
+    else:
+        g.add_argument("ct", metavar="CT", help="a DICOM folder, a NIfTI file (.nii, .nii.gz), or 'example' (the embedded chest phantom)")
     g.add_argument("--labels", metavar="PATH", help="label map (NIfTI) on the CT's grid: one image channel per structure")
     g.add_argument("--structures", metavar="ID", type=int, nargs="+", help="label ids to render as channels, plus one channel for the rest (default with --labels: every non-zero id)")
     g.add_argument("--hu", action="store_true", help="render CT numbers (HU) instead of linear attenuation (1/mm)")
@@ -95,7 +99,8 @@ def parser() -> argparse.ArgumentParser:
         "generate", formatter_class=fmt, help="render N random views into WebDataset tar shards (torchrun-ready)",
         description=(
             "Render views 0 .. N-1 of a CT, each pose drawn from (--seed, view index) alone, into tar shards of --shard-size views "
-            "(<index>.npy image (C, H, W) and <index>.json pose, intrinsics and parameters). Under torchrun each rank renders "
+            "(<index>.npy image (C, H, W) and <index>.json pose, intrinsics and parameters). With several CTs (listed, or a folder of "
+            "NIfTI files), view i shows CT i mod (number of CTs) and its .json records which (ct, ct_name). Under torchrun each rank renders "
             "shards rank, rank + world size, ...; the output is the same byte for byte for any number of ranks. A stopped run, "
             "restarted with the same arguments, renders only the missing shards."
         ),
@@ -105,7 +110,7 @@ def parser() -> argparse.ArgumentParser:
             "theta turns about the world z axis (the patient's long axis), phi tilts toward head or feet, gamma rolls the detector."
         ),
     )
-    _volume_args(gen)
+    _volume_args(gen, several=True)
     _detector_args(gen, 128)
     d = gen.add_argument_group("pose distribution")
     d.add_argument("--theta", type=float, default=45.0, metavar="DEG", help="half-width of theta's range about the centre view, degrees in [0, 180] (default: %(default)s)")
@@ -350,10 +355,27 @@ def _share_cores():
             pass
 
 
+def _several_cts(a) -> list:
+    "generate's CTs: None for one CT (a.ct becomes that CT), else the list of CTs (several arguments, or a folder of NIfTI files)."
+    if len(a.ct) == 1 and not (str(a.ct[0]) != "example" and Path(a.ct[0]).expanduser().is_dir()):
+        a.ct = a.ct[0]  # one CT: read (and its errors reported) by `load_ct`, as for `render`
+        return None
+    paths = ct_paths(a.ct[0] if len(a.ct) == 1 else list(a.ct))  # checks that each exists, before anything is read
+    if len(a.ct) == 1 and paths == [str(Path(a.ct[0]).expanduser())]:  # a folder without NIfTI files: one DICOM CT
+        a.ct = a.ct[0]
+        return None
+    if a.labels or a.structures:
+        raise ValueError(f"--labels and --structures apply to one CT; got {len(paths)} CTs")
+    if "example" in paths and len(set(paths)) > 1 and not a.center:
+        raise ValueError("CT: 'example' (placed as the seed placed it) and scan files (RAS+) have different AP views; give --center, or generate them apart")
+    return paths
+
+
 def _generate(a) -> str:
+    example = all(str(c) == "example" for c in a.ct)
     dist = PoseDistribution(
         theta=a.theta, phi=a.phi, gamma=a.gamma, sod=tuple(a.sod), translation_std=a.translation_std, sdd=a.sdd,
-        center=tuple(a.center) if a.center else (SEED_AP if str(a.ct) == "example" else RAS_AP),
+        center=tuple(a.center) if a.center else (SEED_AP if example else RAS_AP),
     )
     for name in ("n", "shard_size", "batch_size"):
         if getattr(a, name) < 1:
@@ -362,7 +384,15 @@ def _generate(a) -> str:
     check_out(a.out, "--out")
     device = _device(a.device)
     _check_memory(a, device, views=min(a.batch_size, a.n), stored=min(a.shard_size, a.n), itemsize=np.dtype(a.dtype).itemsize)
-    volume, labels = _load(a)
+    paths = _several_cts(a)
+    names = None
+    if paths is None:
+        volume, labels = _load(a)
+    else:
+        try:
+            (volume, names), labels = load_cts(paths, hu=a.hu), None
+        except OSError as e:
+            raise ValueError(f"CT could not be read: {e.strerror or e}" + (f" ({e.filename})" if e.filename else "")) from None
     _share_cores()
     started = False
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
@@ -373,7 +403,7 @@ def _generate(a) -> str:
     try:
         views = Views(
             volume, dist, a.height, a.width, a.delx, a.dely, seed=a.seed, labels=labels, structures=a.structures,
-            renderer=a.renderer, backend=a.backend, device=device,
+            renderer=a.renderer, backend=a.backend, device=device, names=names,
         )
         try:
             s = generate(views, a.n, a.out, a.shard_size, a.batch_size, a.dtype, progress=not a.quiet)
@@ -386,7 +416,7 @@ def _generate(a) -> str:
         return ""
     rate = s["rendered"] / s["seconds"] if s["seconds"] > 0 else math.nan
     return (
-        f"wrote {s['n']} views in {s['shards']} shards to {a.out}: rendered {s['rendered']} views in {s['seconds']:.3f} s "
+        f"wrote {s['n']} views" + ("" if paths is None else f" of {len(paths)} CTs") + f" in {s['shards']} shards to {a.out}: rendered {s['rendered']} views in {s['seconds']:.3f} s "
         f"({rate:.3f} views/s, {1000 * s['cpu_seconds'] / max(s['rendered'], 1):.1f} CPU ms per view) on {s['world_size']} rank(s)"
     )
 
@@ -411,7 +441,7 @@ def _with_option(message: str, options, command: str = None) -> str:
         return message
     name = m.group(1)
     option = "--" + name.replace("_", "-")
-    if name == "ct":
+    if name in ("ct", "cts"):  # (cts: generate's several CTs, cts[i] the i-th)
         new = "CT"
     elif command == "register":
         new = _REGISTER_NAMES.get(name, option if option in options else None)
@@ -767,6 +797,7 @@ def _register(a):
         pose=pose, carm=_beam_angles(pose_ras, volume.center.cpu()), projection_matrix=result.projection[0].detach().cpu().double(),
         metric=str(XRAY_SCHEDULE[-1].metric), similarity=trust.get("similarity"), loss=float(result.loss[0]),
         trusted=trusted, trust=trust, status=result.status[0], message=result.messages[0], iterations=int(result.iterations.sum()),
+        axial_scale=float(result.axial_scale[0]) if result.axial_scale else 1.0,
         start_pose=start_world, moved_mm=moved,
         timings=dict(read_s=t_read, register_s=t_register, register_cpu_s=result.cpu_time, overlay_s=overlay_s,
                      total_s=time.perf_counter() - t0),

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['numba_available', 'ray_order', 'FusedRender', 'numba_line_integrals', 'siddon_grid_fused', 'trilinear_grid_fused',
-           'siddon_fused', 'trilinear_fused']
+           'siddon_fused', 'trilinear_fused', 'numba_max_index']
 
 # %% ../nbs/api/09_kernels.ipynb #b76ccb36
 import math
@@ -19,6 +19,7 @@ from torch.autograd.function import once_differentiable
 
 from .checks import check_channels, check_once
 from .render import LOW_PRECISION, GridRays, RenderSettings, check_chunk_size, n_samples, one_walk, prepare_rays
+from .torch_backend import value_at
 
 try:  # the optional extra `fast`: pip install "diffdrr[fast]"
     import numba
@@ -1010,10 +1011,12 @@ def numba_line_integrals(
     channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel
     n_channels: int = None,  # number of channels C (with `channels`)
     one_walk: bool = False,  # the forward pass also computes the end-point gradients (the seam's `one_walk`)
-) -> Tensor:  # (B, N) line integrals, value x mm; (B, C, N) with `channels`
+) -> Tensor:  # (B, N) line integrals, value x mm (maxima, value, with reduce="max"); (B, C, N) with `channels`
     "The Numba backend, with the seam's signature."
     if values.dtype in LOW_PRECISION:  # the kernels read float32 or float64
         values = values.to(rays.s.dtype)
+    if settings.reduce == "max":  # the compiled walks find each ray's arg-max; the PyTorch backend's `value_at` takes the value there
+        return value_at(values, rays, settings.n_samples, numba_max_index(values, rays, settings))
     M = {"siddon": 0, "trilinear": settings.n_samples}[settings.renderer]  # the renderers these kernels implement (FusedRender's M = 0 walks Siddon)
     return FusedRender.apply(values, *rays, M, settings.work_size or 2**16, channels, n_channels, one_walk)
 
@@ -1089,3 +1092,120 @@ def trilinear_fused(
     volume, rays, chunk_size = _fused_inputs(volume, affine, source, targets, chunk_size, channels, n_channels)
     M = n_samples(volume.shape, affine, n_points, step)
     return _fused(volume, *rays, M, chunk_size, channels, n_channels)
+
+# %% ../nbs/api/09_kernels.ipynb #8752a24c
+@njit(cache=True)
+def _siddon_ray_max(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2):
+    """The voxel of the largest value among those a ray crosses with positive length (the first of equal values along the
+    ray), as its C-order flat index (i0 n1 + i1) n2 + i2; -1 for a miss. vol is flat with element strides S."""
+    d0, d1, d2 = t0 - s0, t1 - s1, t2 - s2
+    amin, amax = _clip(s0, s1, s2, d0, d1, d2, n0, n1, n2)[:2]
+    if not amax > amin:
+        return -1
+    i0, a0, st0, da0, l0 = _start(s0, d0, amin, 0, n0)
+    i1, a1, st1, da1, l1 = _start(s1, d1, amin, 0, n1)
+    i2, a2, st2, da2, l2 = _start(s2, d2, amin, 0, n2)
+    flat = i0 * S0 + i1 * S1 + i2 * S2
+    f0, f1, f2 = st0 * S0, st1 * S1, st2 * S2
+    a, best, arg = amin, 0.0, -1
+    while True:  # Siddon's walk (`_siddon_ray`): the segment [a, next plane] lies in voxel (i0, i1, i2)
+        if a0 <= a1 and a0 <= a2:
+            if a0 >= amax or i0 == l0:
+                break
+            if a0 > a and (arg < 0 or vol[flat] > best):
+                best, arg = vol[flat], (i0 * n1 + i1) * n2 + i2
+            a, i0, flat, a0 = a0, i0 + st0, flat + f0, a0 + da0
+        elif a1 <= a2:
+            if a1 >= amax or i1 == l1:
+                break
+            if a1 > a and (arg < 0 or vol[flat] > best):
+                best, arg = vol[flat], (i0 * n1 + i1) * n2 + i2
+            a, i1, flat, a1 = a1, i1 + st1, flat + f1, a1 + da1
+        else:
+            if a2 >= amax or i2 == l2:
+                break
+            if a2 > a and (arg < 0 or vol[flat] > best):
+                best, arg = vol[flat], (i0 * n1 + i1) * n2 + i2
+            a, i2, flat, a2 = a2, i2 + st2, flat + f2, a2 + da2
+    if amax > a and (arg < 0 or vol[flat] > best):  # the last segment, [a, amax]
+        arg = (i0 * n1 + i1) * n2 + i2
+    return arg
+
+
+@njit(cache=True)
+def _trilinear_ray_max(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2):
+    "The sample m of the largest of a ray's M samples of the interpolant (the first of equal values); -1 for a miss."
+    d0, d1, d2 = t0 - s0, t1 - s1, t2 - s2
+    amin, amax = _clip(s0, s1, s2, d0, d1, d2, n0, n1, n2)[:2]
+    if not amax > amin:
+        return -1
+    xs0, xs1, xs2, dx0, dx1, dx2 = _march(s0, s1, s2, d0, d1, d2, amin, amax, M)
+    best, arg = 0.0, -1
+    for m in range(M):  # `_tri_sum`'s arithmetic, one sample at a time
+        i0, f0, o0, _ = _corner(xs0 + m * dx0, n0, S0)
+        i1, f1, o1, _ = _corner(xs1 + m * dx1, n1, S1)
+        i2, f2, o2, _ = _corner(xs2 + m * dx2, n2, S2)
+        b = i0 * S0 + i1 * S1 + i2 * S2
+        c00 = vol[b] + f2 * (vol[b + o2] - vol[b])
+        c01 = vol[b + o1] + f2 * (vol[b + o1 + o2] - vol[b + o1])
+        c10 = vol[b + o0] + f2 * (vol[b + o0 + o2] - vol[b + o0])
+        c11 = vol[b + o0 + o1] + f2 * (vol[b + o0 + o1 + o2] - vol[b + o0 + o1])
+        c0 = c00 + f1 * (c01 - c00)
+        c1 = c10 + f1 * (c11 - c10)
+        v = c0 + f0 * (c1 - c0)
+        if arg < 0 or v > best:
+            best, arg = v, m
+    return arg
+
+
+def _ray_max(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2):
+    "One ray's arg-max by Siddon (M is None) or trilinear (M samples); compiled, the walk is picked from the type of M, as in `_walk`."
+    if M is None:
+        return _siddon_ray_max(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2)
+    return _trilinear_ray_max(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2)
+
+
+if numba is not None:
+
+    @overload(_ray_max)
+    def _ray_max_typed(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2):
+        if isinstance(M, types.NoneType):
+
+            def siddon(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2):
+                return _siddon_ray_max(vol, n0, n1, n2, S0, S1, S2, s0, s1, s2, t0, t1, t2)
+
+            return siddon
+
+        def trilinear(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2):
+            return _trilinear_ray_max(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2)
+
+        return trilinear
+
+
+@njit(cache=True, nogil=True)
+def _max_kernel(vol, n0, n1, n2, S0, S1, S2, M, s, t, out, order, block, th, nthreads):
+    "out (B, N) = each ray's arg-max (`_ray_max`), rays shared out as in `_forward_kernel` (run by `_on_threads`)."
+    B, N = out.shape
+    R = B * N
+    nblocks = (R + block - 1) // block
+    for blk in range(th, nblocks, nthreads):
+        for q in range(blk * block, min(R, (blk + 1) * block)):
+            b, j, s0, s1, s2, t0, t1, t2 = _ray(order[q], N, s, t)
+            out[b, j] = _ray_max(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2)
+
+
+def numba_max_index(
+    values: Tensor,  # (X, Y, Z) voxel values on the CPU
+    rays: GridRays,  # the rays in grid coordinates
+    settings: RenderSettings,  # the renderer and its samples per ray
+) -> Tensor:  # (B, N) int64: Siddon, the C-order flat index of the arg-max voxel; trilinear, the arg-max sample; -1 for a miss
+    "The PyTorch backend's `max_index` by the compiled walks (no gradients: `value_at` gives them)."
+    M = None if settings.renderer == "siddon" else settings.n_samples
+    work = values.dtype if values.dtype in (torch.float32, torch.float64) else torch.float32
+    volume, vol, S = _layout(values.detach().to(work))
+    s, t = (x.detach().to(work).contiguous() for x in (rays.s, rays.t))
+    out = torch.empty(rays.length.shape, dtype=torch.int64)
+    if out.numel():
+        _on_threads(_max_kernel, _kernel_threads(), vol, *volume.shape, *S, M, s.numpy(), t.numpy(), out.numpy(),
+                    ray_order(volume, s, t), _BLOCK)
+    return out

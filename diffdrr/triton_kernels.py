@@ -515,8 +515,10 @@ def triton_line_integrals(
     channels: Tensor = None,  # not supported: the seam sends renders with channels elsewhere
     n_channels: int = None,
     one_walk: bool = False,  # unused: the backward kernels walk each ray again
-) -> Tensor:  # (B, N) line integrals, value x mm
+) -> Tensor:  # (B, N) line integrals, value x mm (for reduce="mean" the seam divides them by the chords)
     "The Triton backend, with the seam's signature."
+    if settings.reduce == "max":  # not in its row's `reduces`: `choose_backend` and the seam refuse it before this
+        raise ValueError("the Triton kernels render reduce in ('sum', 'mean'); got reduce='max': use backend='torch' or 'auto'")
     M = {"siddon": 0, "trilinear": settings.n_samples}[settings.renderer]  # the renderers these kernels implement (TritonRender's M = 0 walks Siddon)
     return TritonRender.apply(values, *rays, M, settings.work_size or 2**20)
 

@@ -259,9 +259,12 @@ def _camera_geometry(
     H, W = detector.height, detector.width
     K = detector.intrinsics(torch.tensor([float(sdd)], dtype=torch.float64)).clone()
     K[:, :2, 2] += 0.5  # pixel (i', j') of an (H + 1) x (W + 1) grid sits at the corner (i' - 1/2, j' - 1/2)
-    source, corners = camera_rays(pose, K, float(sdd), H + 1, W + 1)
+    parallel = bool(getattr(detector, "parallel", False))
+    source, corners = camera_rays(pose, K, float(sdd), H + 1, W + 1, parallel=parallel)
     principal = pose[0, :3, 3] + float(sdd) * pose[0, :3, 2]
-    return source[0, 0].numpy(), corners[0].reshape(H + 1, W + 1, 3).numpy(), principal.numpy()
+    # a parallel beam has no source point: the centre of its source plane (the rays start across it) stands for it
+    start = source[0].mean(0) if parallel else source[0, 0]
+    return start.numpy(), corners[0].reshape(H + 1, W + 1, 3).numpy(), principal.numpy()
 
 
 def _volume_box(drr) -> np.ndarray:  # (8, 3) world mm: corner k is (i, j, l) = the bits of k, of the voxel boxes' outer faces

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['WORLDS', 'XRAY_SCHEDULE', 'METHODS', 'xray_drr', 'truncation_mask', 'XrayStage', 'register_xray',
-           'residual_distortion', 'trust_check']
+           'residual_distortion', 'trust_check', 'scale_axial', 'axial_scale_render', 'fit_axial_scale']
 
 # %% ../nbs/api/15c_xray_registration.ipynb #cd4cfaea
 import math
@@ -23,7 +23,7 @@ from .detector import Detector, from_projection_matrix, intrinsics_to_params
 from .drr import DRR
 from .geometry import axis_angle_to_matrix, check_pose, make_rigid
 from .metrics import _blur, _check_mask, _window, check_images, grid_points, mtre
-from .registration import (RegistrationResult, RegistrationSettings, _check_flag, _coarsen, _per_level, _similarity, register,
+from .registration import (RegistrationResult, RegistrationSettings, _check_flag, _coarsen, _drr_arguments, _per_level, _similarity, register,
                                   resize_drr, volume_center)
 from .search import SearchSettings, global_register
 from .volume import Volume
@@ -45,7 +45,7 @@ def _camera_from(camera, height: int, width: int, world: str, sdd, volume: Volum
             raise ValueError(f"camera must have the image's size: a Detector of {height} x {width} pixels; got {camera.height} x {camera.width}")
         if camera.sdd is None and sdd is None:
             raise ValueError("camera is a Detector without sdd: give sdd= (source-to-detector distance, mm)")
-        return (camera if sdd is None else Detector(height, width, camera.delx, camera.dely, sdd, camera.x0, camera.y0)), None
+        return (camera if sdd is None else Detector(height, width, camera.delx, camera.dely, sdd, camera.x0, camera.y0, parallel=camera.parallel)), None
     if not isinstance(camera, (Tensor, np.ndarray)):
         raise TypeError(f"camera must be a 3x4 projection matrix P (torch.Tensor or numpy array, world mm -> (column, row, 1)) or a Detector; got {type(camera).__name__}")
     P = torch.as_tensor(camera)
@@ -54,8 +54,20 @@ def _camera_from(camera, height: int, width: int, world: str, sdd, volume: Volum
     P = P.to(torch.float64).reshape(1, 3, 4)
     if world == "LPS":  # P maps LPS points; ours are RAS: x_lps = diag(-1, -1, 1) x_ras
         P = P @ _LPS_TO_RAS
-    found = from_projection_matrix(P, height, width)
+    affine = bool(P[0, 2, :3].abs().max() <= 1e-12 * P[0].abs().max())  # last row (0, 0, 0, p34): a parallel-beam camera
+    found = from_projection_matrix(P, height, width, parallel=affine)
     pose, K = found["pose"], found["K"]
+    if found["parallel"]:  # an affine P (parallel beam): it fixes no depth, so the rays start before the volume's box and end past it
+        corners = torch.tensor([[i, j, k, 1.0] for i in (-0.5, volume.shape[0] - 0.5) for j in (-0.5, volume.shape[1] - 0.5)
+                                for k in (-0.5, volume.shape[2] - 0.5)], dtype=torch.float64) @ volume.affine.T
+        axis = pose[0, :3, 2]
+        depth = (corners[:, :3] - pose[0, :3, 3]) @ axis
+        margin = 0.05 * float(depth.max() - depth.min()) + 1.0
+        pose = pose.clone()
+        pose[0, :3, 3] += (float(depth.min()) - margin) * axis  # along the beam: the image does not change
+        length = float(depth.max() - depth.min()) + 2 * margin if sdd is None else check_positive(sdd, "sdd", unit="mm")
+        f = {k: float(found[k][0]) for k in ("delx", "dely", "x0", "y0")}
+        return Detector(height, width, f["delx"], f["dely"], length, f["x0"], f["y0"], parallel=True), pose
     if sdd is None:  # the detector plane must lie beyond the volume: the farthest corner of its box, and a margin
         corners = torch.tensor([[i, j, k, 1.0] for i in (-0.5, volume.shape[0] - 0.5) for j in (-0.5, volume.shape[1] - 0.5)
                                 for k in (-0.5, volume.shape[2] - 0.5)], dtype=torch.float64) @ volume.affine.T
@@ -96,7 +108,8 @@ def xray_drr(
     height, width = check_positive_int(height, "height", "pixels"), check_positive_int(width, "width", "pixels")
     detector, pose = _camera_from(camera, height, width, world, sdd, vol)
     d = detector
-    drr = DRR(vol, height=height, delx=d.delx, width=width, dely=d.dely, sdd=d.sdd, x0=d.x0, y0=d.y0, renderer=renderer, backend=backend)
+    drr = DRR(vol, height=height, delx=d.delx, width=width, dely=d.dely, sdd=d.sdd, x0=d.x0, y0=d.y0, renderer=renderer, backend=backend,
+              parallel=d.parallel)
     return drr, pose
 
 
@@ -203,6 +216,7 @@ def register_xray(
     truncation: bool = True,  # leave out the pixels whose rays cross a face of the CT's box that cuts the patient (`truncation_mask`)
     trust: bool = True,  # check the result (`trust_check`): RegistrationResult.trusted
     fallback: bool = True,  # method="local": when the result is not a sharp optimum (`trust_check`), run the global search from the same start and keep the sharper one
+    axial_scale: bool = True,  # finish by fitting the CT's axial-plane scale with the pose (`fit_axial_scale`: a patient narrower or wider than the CT), kept only where it clearly helps
     sdd: float = None,  # mm, where the DRR's detector plane lies (default: beyond the volume); P alone fixes only sdd / pitch
     hu: bool = None,  # the volume holds HU (converted to 1/mm); None: HU when a voxel is below -100
     voxel_mm: float = None,  # average the volume's voxels up to about this size in mm first (None: 3/4 of a working pixel at the volume's centre; 0: keep them)
@@ -300,22 +314,28 @@ def register_xray(
                             time=r.time + r2.time, cpu_time=r.cpu_time + r2.cpu_time)
         stages.append(r)
         pose = r.pose
-    final = stages[-1]
+    final, scale = stages[-1], 1.0
+    if axial_scale:  # the last step: refine rigidly and with the axial-plane scale, keep the scale where it clearly helps
+        fit = fit_axial_scale(work, fixed, field(pose), pose, schedule[-1].metric, schedule[-1].metric_kwargs)
+        pose, scale = fit["pose"], fit["scale"]
     out = replace(final, iterations=sum(r.iterations for r in stages), search=found, stages=stages,
                   pose=_LPS_TO_RAS.to(pose) @ pose if world == "LPS" else pose,
                   projection=drr.projection_matrix(pose) @ (_LPS_TO_RAS.to(pose) if world == "LPS" else torch.eye(4, dtype=torch.float64, device=pose.device)))
     if trust:
-        out.trust = trust_check(work, fixed, field(pose), pose, schedule[-1].metric, metric_kwargs=schedule[-1].metric_kwargs)
+        seen = work if scale == 1.0 else scale_axial(work, scale)  # the CT as the registration found it
+        out.trust = trust_check(seen, fixed, field(pose), pose, schedule[-1].metric, metric_kwargs=schedule[-1].metric_kwargs)
         if agreement is not None:  # reported, not used: the share of the last multi-start stage's other starts that ended within agree_mm of the best
             out.trust["agreement"] = agreement
         out.trusted = out.trust["trusted"]
         if fallback and method == "local" and not out.trust["sharp"][0]:  # lost: search about the same start, keep the sharper optimum
             again = register_xray(Volume(drr.volume, drr.affine), image, camera, initial_pose, mask=mask,
                                   method="global", world=world, height=height, schedule=schedule, search=search, truncation=truncation,
-                                  trust=True, sdd=sdd, hu=False, voxel_mm=0.0, renderer=renderer, backend=backend)
+                                  trust=True, axial_scale=axial_scale, sdd=sdd, hu=False, voxel_mm=0.0, renderer=renderer, backend=backend)
             if again.trust["drop"][0] > out.trust["drop"][0]:
                 again.messages = [m + " (the local run was not trusted; this is the global search's result)" for m in again.messages]
                 out = again
+    if out.axial_scale is None:  # (the global search's result keeps its own)
+        out.axial_scale = [scale]
     out.time, out.cpu_time = time.perf_counter() - t0, time.process_time() - c0
     return out
 
@@ -458,3 +478,103 @@ def trust_check(
     shaped = [max_depth_mm is None or not bool(x > max_depth_mm) for x in depth]
     return dict(trusted=[a and b for a, b in zip(sharp, shaped)], drop=drop, z=drop / s.std(1).clamp_min(1e-12), similarity=s0,
                 anisotropy=aniso, depth_mm=depth, sharp=sharp)
+
+# %% ../nbs/api/15c_xray_registration.ipynb #79c5840f
+def scale_axial(
+    drr: DRR,  # the DRR of a CT
+    scale,  # float > 0: the factor applied to the CT's axial plane (world x and y; z, along the scan, is kept)
+    centre: Tensor = None,  # (3,) world mm: the point that stays put (default: the volume's centre)
+) -> DRR:  # a DRR of the same voxels (not a copy) with its affine scaled; same detector, renderer and backend
+    "The DRR of the CT with its axial plane scaled by `scale` about `centre`: a patient narrower (< 1) or wider (> 1) than the CT across its long axis."
+    scale = check_positive(scale, "scale")
+    c = volume_center(drr) if centre is None else torch.as_tensor(centre, dtype=torch.float64, device=drr.affine.device).reshape(3)
+    S = torch.eye(4, dtype=torch.float64, device=drr.affine.device)
+    S[0, 0] = S[1, 1] = scale
+    S[:2, 3] = (1 - scale) * c[:2]
+    return DRR(**_drr_arguments(drr, affine=S @ drr.affine.to(torch.float64)))
+
+
+def axial_scale_render(
+    drr: DRR,  # the DRR of a CT
+    pose: Tensor,  # (B, 4, 4) camera-to-world poses
+    log_scale: Tensor,  # (B,) natural log of each view's axial-plane scale (0: the CT as it is)
+    centre: Tensor = None,  # (3,) world mm: the point that stays put (default: the volume's centre)
+) -> Tensor:  # (B, 1, H, W), differentiable in the pose, the log-scale and the volume
+    """`scale_axial(drr, exp(log_scale))(pose)`, differentiable in the scale: each ray is mapped into the unscaled CT and its
+    integral multiplied by the ratio of its world length to the length of the mapped ray (a straight ray stays straight under
+    the scaling, so the ratio is the same all along it)."""
+    pose = check_pose(pose, "pose")
+    if not isinstance(log_scale, Tensor) or log_scale.shape != (pose.shape[0],) or not log_scale.is_floating_point():
+        raise ValueError(f"log_scale must be a floating tensor of shape ({pose.shape[0]},), one per pose; got {_arrived(log_scale)}")
+    c = (volume_center(drr) if centre is None else torch.as_tensor(centre, dtype=torch.float64).reshape(3)).to(device=pose.device, dtype=torch.float64)
+    source, targets = drr.rays(pose)
+    s, t = source.to(torch.float64), targets.to(torch.float64)
+    inv = torch.exp(-log_scale.to(torch.float64))[:, None]
+    f = torch.stack([inv, inv, torch.ones_like(inv)], -1)  # (B, 1, 3): world -> the unscaled CT's world
+    s2, t2 = c + (s - c) * f, c + (t - c) * f
+    ratio = torch.linalg.vector_norm(t - s, dim=-1) / torch.linalg.vector_norm(t2 - s2, dim=-1)
+    dtype = source.dtype
+    img = drr.line_integrals(drr.volume, s2.to(dtype), t2.to(dtype)) * ratio.to(dtype)
+    return img.reshape(pose.shape[0], 1, drr.height, drr.width)
+
+
+def fit_axial_scale(
+    drr: DRR,  # the DRR the pose was registered with (its working detector)
+    fixed: Tensor,  # (1, 1, H, W) the fixed image on that detector
+    mask: Tensor,  # (1, 1, H, W) pixel weights, or None
+    pose: Tensor,  # (1, 4, 4) the registered camera-to-world pose (the start)
+    metric="gradient_correlation",  # the similarity: a name in `SIMILARITIES` or a callable (moving, fixed, mask=) -> (B,)
+    metric_kwargs: dict = None,  # its keyword arguments
+    iterations: int = 60,  # Adam steps
+    lr_rotation: float = 0.005,  # rad per step
+    lr_translation: float = 0.5,  # mm per step
+    lr_scale: float = 0.002,  # log-scale per step
+    min_gain: float = 0.002,  # the least rise of the similarity that keeps the scale (calibrated on the cross-renderer benchmark's tuning problems)
+) -> dict:  # pose (1, 4, 4), scale (float: 1.0 where not kept), kept (bool), gain (float), rigid_pose, scaled_pose, similarity
+    """Refine a registered pose twice from the same start, in one batch: rigidly, and with the CT's axial-plane scale as a
+    seventh parameter. Keep the scale only where it raises the similarity by at least `min_gain`; otherwise the rigid
+    refinement. The patient moves about the volume's centre (rotation vector and shift, in world axes)."""
+    pose = check_pose(pose, "pose").to(torch.float64)
+    if pose.shape[0] != 1:
+        raise ValueError(f"pose must be one pose (1, 4, 4); got {pose.shape[0]}")
+    iterations = check_positive_int(iterations, "iterations")
+    for name, v in (("lr_rotation", lr_rotation), ("lr_translation", lr_translation), ("lr_scale", lr_scale)):
+        check_positive(v, name)
+    min_gain = check_positive(min_gain, "min_gain", allow_zero=True)
+    sim = _similarity(metric, metric_kwargs, mask is not None)
+    c = volume_center(drr).to(pose)
+    rot = torch.zeros(2, 3, dtype=torch.float64, device=pose.device, requires_grad=True)
+    shift = torch.zeros(2, 3, dtype=torch.float64, device=pose.device, requires_grad=True)
+    a = torch.zeros(2, dtype=torch.float64, device=pose.device, requires_grad=True)
+    free = torch.tensor([0.0, 1.0], dtype=torch.float64, device=pose.device)  # item 0 rigid, item 1 with the scale
+    opt = torch.optim.Adam([dict(params=[rot], lr=lr_rotation), dict(params=[shift], lr=lr_translation), dict(params=[a], lr=lr_scale)])
+    fx, m = fixed.expand(2, -1, -1, -1), None if mask is None else mask.expand(2, -1, -1, -1)
+
+    def moved():
+        R = axis_angle_to_matrix(rot)
+        M = make_rigid(R, c - (R @ c[:, None])[..., 0] + shift)  # the patient's motion about the centre
+        return torch.linalg.inv(M) @ pose  # the camera relative to the moved patient
+
+    best_s = torch.full((2,), -float("inf"), dtype=torch.float64)
+    best_p, best_a = pose.expand(2, -1, -1).clone(), torch.zeros(2, dtype=torch.float64)
+    for _ in range(iterations + 1):
+        opt.zero_grad()
+        p = moved()
+        s = sim(axial_scale_render(drr, p, a * free), fx, m).to(torch.float64)
+        better = (s.detach().cpu() > best_s) & torch.isfinite(s.detach().cpu())
+        if better.any():
+            best_s = torch.where(better, s.detach().cpu(), best_s)
+            best_p[better] = p.detach().cpu().to(best_p)[better]
+            best_a = torch.where(better, (a * free).detach().cpu(), best_a)
+        if _ == iterations:
+            break
+        (-s.sum()).backward()
+        if not all(bool(torch.isfinite(g).all()) for g in (rot.grad, shift.grad, a.grad)):
+            break
+        opt.step()
+    gain = float(best_s[1] - best_s[0])
+    kept = gain >= min_gain
+    i = 1 if kept else 0
+    return dict(pose=best_p[i : i + 1].to(pose), scale=float(torch.exp(best_a[i])), kept=kept, gain=gain,
+                rigid_pose=best_p[:1].to(pose), scaled_pose=best_p[1:].to(pose), similarity=best_s.tolist(), fitted_scale=float(torch.exp(best_a[1])))
+

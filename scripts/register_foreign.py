@@ -83,7 +83,8 @@ def main(argv=None):
             Pf, trusted = r.projection[0], r.trusted[0]
             info = dict(drop=float(r.trust["drop"][0]), z=float(r.trust["z"][0]), similarity=float(r.trust["similarity"][0]),
                         agreement=r.trust.get("agreement"), losses=[float(s.loss[0]) for s in r.stages], status=r.status[0],
-                        cpu_time=r.cpu_time, depth_mm=float(r.trust["depth_mm"][0]) if "depth_mm" in r.trust else None)
+                        cpu_time=r.cpu_time, depth_mm=float(r.trust["depth_mm"][0]) if "depth_mm" in r.trust else None,
+                        axial_scale=r.axial_scale[0])
         else:
             Pf, trusted = run_defaults(crop(ct_hu, prob["missing_slices_lps_z"]), img, mask, torch.from_numpy(P0), a.method)
             info = None

@@ -22,6 +22,8 @@ from diffdrr import checks, data, dataset, detector, drr, geometry, metrics, pha
 from diffdrr import trilinear, visualization, volume
 from diffdrr import kernels, render
 from diffdrr import xray
+from diffdrr import xray_registration
+from diffdrr import volumes
 
 NAN = math.nan
 VOL = torch.rand(4, 4, 4)
@@ -46,6 +48,11 @@ def _tiny_volume():
     "A 4 x 4 x 4 volume of attenuation about the origin, 2 mm voxels."
     from diffdrr.volume import Volume
     return Volume.from_spacing(torch.full((4, 4, 4), 0.02), (2.0, 2.0, 2.0), (-3.0, -3.0, -3.0))
+
+
+def _affine_P():
+    "The (1, 3, 4) affine projection matrix of a parallel-beam camera."
+    return detector.projection_matrix(POSE, detector.make_intrinsics(None, 1.0, 1.0, 4, 4, parallel=True), parallel=True)
 
 
 def seed_pose():
@@ -190,6 +197,23 @@ CASES = [
     ("detector.nanodrr_to_detector", "sdd", lambda: detector.nanodrr_to_detector(-1.0, 1.0, 1.0, 0.0, 0.0, 4, 4), VE, "sdd must be positive"),
     ("detector.detector_to_nanodrr", "height", lambda: detector.detector_to_nanodrr(100.0, 2.5, 1.0), TE, "height must be a positive integer"),
     ("detector.corner_to_centre_intrinsics", "K type", lambda: detector.corner_to_centre_intrinsics([[1.0]]), TE, "K must be a torch.Tensor"),
+    # parallel-beam cameras (issue 24.3)
+    ("detector.Detector", "parallel str", lambda: detector.Detector(4, delx=1.0, parallel="yes"), TE, r"parallel must be True or False \(a parallel-beam camera or a pinhole\); got str 'yes'"),
+    ("detector.Detector", "parallel without sdd", lambda: detector.Detector(4, delx=1.0, parallel=True)(POSE), VE, r"sdd must be given: .* \(the rays' length from the source plane to the detector, mm\)"),
+    ("detector.make_intrinsics", "parallel int", lambda: detector.make_intrinsics(None, 1.0, 1.0, 4, 4, parallel=1), TE, "parallel must be True or False"),
+    ("detector.intrinsics_to_params", "parallel None", lambda: detector.intrinsics_to_params(K, None, 4, 4, parallel=None), TE, "parallel must be True or False"),
+    ("detector.camera_rays", "parallel str", lambda: detector.camera_rays(POSE, K, 100.0, 4, 4, parallel="no"), TE, "parallel must be True or False"),
+    ("detector.projection_matrix", "parallel str", lambda: detector.projection_matrix(POSE, K, parallel="True"), TE, "parallel must be True or False"),
+    ("detector.project_points", "parallel str", lambda: detector.project_points(torch.zeros(5, 3), POSE, K, parallel="yes"), TE, "parallel must be True or False"),
+    ("detector.backproject_pixels", "parallel depth inf", lambda: detector.backproject_pixels(torch.zeros(5, 2), POSE, K, math.inf, parallel=True), VE, r"depth must be finite \(mm along the principal ray, from the source plane\)"),
+    ("detector.from_projection_matrix", "parallel str", lambda: detector.from_projection_matrix(_affine_P(), 4, 4, parallel="yes"), TE, "parallel must be True or False"),
+    ("detector.from_projection_matrix", "parallel pinhole P", lambda: detector.from_projection_matrix(detector.projection_matrix(POSE, K), 4, 4, parallel=True), VE, r"P must be affine for parallel=True \(its last row \(0, 0, 0, p34\)\)"),
+    ("detector.from_projection_matrix", "affine P parallel=False", lambda: detector.from_projection_matrix(_affine_P(), 4, 4, parallel=False), VE, r"P\[:, :3\] must be non-singular .* \(an affine P: a parallel-beam camera, read with parallel=True\)"),
+    ("detector.from_projection_matrix", "mixed batch", lambda: detector.from_projection_matrix(torch.cat([_affine_P(), detector.projection_matrix(POSE, K)]), 4, 4), VE, r"P must be all pinhole or all affine .* got 1 affine of 2"),
+    ("detector.from_projection_matrix", "affine P delx", lambda: detector.from_projection_matrix(_affine_P(), 4, 4, delx=1.0, parallel=True), VE, r"delx must not be given for an affine P"),
+    ("detector.from_projection_matrix", "affine P negative", lambda: detector.from_projection_matrix(-_affine_P(), 4, 4, parallel=True), VE, r"P\[2, 3\] of an affine P must be positive"),
+    ("detector.from_projection_matrix", "affine P rank 1", lambda: detector.from_projection_matrix(torch.tensor([[[1.0, 0, 0, 0], [2.0, 0, 0, 0], [0, 0, 0, 1]]]), 4, 4, parallel=True), VE, r"P\[:2, :3\] of an affine P must have rank 2"),
+    ("drr.DRR", "parallel str", lambda: drr.DRR(VOL, (1.0, 1.0, 1.0), 4, 1.0, parallel="yes"), TE, "parallel must be True or False"),
     # renderers
     ("siddon.siddon", "volume 2-D", lambda: siddon.siddon(torch.zeros(4, 4), AFF, SRC, TGT), VE, "volume must be 3-D"),
     ("siddon.siddon", "source nan", lambda: siddon.siddon(VOL, AFF, torch.full((1, 1, 3), NAN), TGT), VE, "source must be a finite"),
@@ -210,6 +234,7 @@ CASES = [
     ("render.RenderSettings", "two work sizes", lambda: render.RenderSettings(rays_per_chunk=4, rays_per_launch=8), VE, "give one work size"),
     ("render.register_backend", "not a Backend", lambda: render.register_backend("torch"), TE, "backend must be a Backend; got str"),
     ("render.register_backend", "name taken", lambda: render.register_backend(render.BACKENDS["torch"]), VE, "backend.name must be new and not 'auto'; got 'torch'"),
+    ("render.register_backend", "reduces without sum", lambda: render.register_backend(__import__("dataclasses").replace(render.BACKENDS["torch"], name="x", reduces=("max",))), VE, r"backend.reduces must be a tuple of names in \('sum', 'mean', 'max'\) that holds 'sum'; got \('max',\)"),
     ("render.unregister_backend", "unknown", lambda: render.unregister_backend("cuda"), VE, "name must be one of"),
     ("render.RenderSettings", "rays_per_chunk", lambda: render.RenderSettings(rays_per_chunk=0), VE, "rays_per_chunk must be a positive integer"),
     ("render.RenderSettings", "rays_per_launch float", lambda: render.RenderSettings(rays_per_launch=2.5), TE, "rays_per_launch must be a positive integer"),
@@ -217,6 +242,11 @@ CASES = [
     ("render.choose_backend", "unknown", lambda: render.choose_backend("cuda", torch.device("cpu")), VE, "backend must be one of"),
     ("render.choose_backend", "triton with channels", lambda: render.choose_backend("triton", torch.device("cpu"), torch.zeros(4, 4, 4, dtype=torch.uint8)), VE, "backend='triton' renders CUDA volumes without structures"),
     ("render.kernel_line_integrals", "backend", lambda: render.kernel_line_integrals(VOL, SRC, TGT, torch.ones(1, 2), 0, 8, backend="torch"), VE, "backend must be one of"),
+    ("render.kernel_line_integrals", "reduce", lambda: render.kernel_line_integrals(VOL, SRC, TGT, torch.ones(1, 2), 0, 8, reduce="min"), VE, r"reduce must be one of \('sum', 'mean', 'max'\); got 'min'"),
+    ("render.RenderSettings", "reduce", lambda: render.RenderSettings("siddon", reduce="median"), VE, r"reduce must be one of \('sum', 'mean', 'max'\); got 'median'"),
+    ("render.choose_backend", "reduce", lambda: render.choose_backend("auto", torch.device("cpu"), reduce="min"), VE, r"reduce must be one of \('sum', 'mean', 'max'\); got 'min'"),
+    ("drr.DRR", "reduce", lambda: drr.DRR(VOL, (1.0, 1.0, 1.0), 4, 1.0, reduce="mip"), VE, r"reduce must be one of \('sum', 'mean', 'max'\); got 'mip'"),
+    ("drr.DRR", "reduce max with structures", lambda: drr.DRR(VOL, (1.0, 1.0, 1.0), 4, 1.0, sdd=100.0, reduce="max", labels=torch.zeros(4, 4, 4, dtype=torch.long))(POSE, structures=[0]), VE, "reduce='max' renders no per-structure channels"),
     ("trilinear.trilinear", "n_points 0", lambda: trilinear.trilinear(VOL, AFF, SRC, TGT, n_points=0), VE, "n_points must be a positive integer"),
     ("trilinear.trilinear", "step", lambda: trilinear.trilinear(VOL, AFF, SRC, TGT, step=-1.0), VE, "step must be a positive"),
     ("trilinear.n_samples", "n_points", lambda: trilinear.n_samples((4, 4, 4), AFF, n_points=0), VE, "n_points must be a positive integer"),
@@ -231,6 +261,22 @@ CASES = [
     ("drr.DRR", "call pose nan", lambda: tiny_drr()(torch.full((1, 4, 4), NAN)), VE, "pose must be finite"),
     ("drr.DRR", "call seed sdr", lambda: tiny_drr()(-1.0, 0.0, 0.0, 0.0, 2.0, 2.0, 2.0), VE, "sdr must be positive"),
     ("drr.DRR", "call seed str", lambda: tiny_drr()(50.0, "a", 0.0, 0.0, 2.0, 2.0, 2.0), TE, "theta must be a float"),
+    ("drr.DRR", "pixels float", lambda: tiny_drr()(seed_pose(), pixels=torch.tensor([1.0])), TE, r"pixels must be an int64 \(long\) tensor .* got a torch\.float32 tensor"),
+    ("drr.DRR", "pixels list", lambda: tiny_drr()(seed_pose(), pixels=[1, 2]), TE, r"pixels must be an int64 \(long\) tensor .* got list"),
+    ("drr.DRR", "pixels shape", lambda: tiny_drr()(seed_pose(), pixels=torch.zeros(2, 3, dtype=torch.long)), VE, r"pixels must have shape \(N,\) or \(1, N\) .* got shape \(2, 3\)"),
+    ("drr.DRR", "pixels empty", lambda: tiny_drr()(seed_pose(), pixels=torch.zeros(0, dtype=torch.long)), VE, r"pixels must have shape .* got shape \(0,\)"),
+    ("drr.DRR", "pixels out of range", lambda: tiny_drr()(seed_pose(), pixels=torch.tensor([0, 16])), VE, r"pixels must be flat indices i \* W \+ j in \[0, 16\) on the 4 x 4 detector; got values from 0 to 16"),
+    ("drr.DRR", "pixels negative", lambda: tiny_drr()(seed_pose(), pixels=torch.tensor([-1])), VE, r"pixels must be flat indices .* got values from -1 to -1"),
+    ("drr.random_pixels", "fraction 0", lambda: drr.random_pixels(4, 4, 0.0), VE, r"fraction must be in \(0, 1\] \(a share of the pixels\); got 0\.0"),
+    ("drr.random_pixels", "fraction above 1", lambda: drr.random_pixels(4, 4, 1.01), VE, r"fraction must be in \(0, 1\]"),
+    ("drr.random_pixels", "fraction nan", lambda: drr.random_pixels(4, 4, NAN), VE, r"fraction must be in \(0, 1\]"),
+    ("drr.random_pixels", "fraction str", lambda: drr.random_pixels(4, 4, "half"), TE, "fraction must be a real number in"),
+    ("drr.random_pixels", "height 0", lambda: drr.random_pixels(0, 4, 0.5), VE, "height must be a positive integer"),
+    ("drr.random_pixels", "width float", lambda: drr.random_pixels(4, 2.5, 0.5), TE, "width must be a positive integer"),
+    ("drr.random_pixels", "generator type", lambda: drr.random_pixels(4, 4, 0.5, generator=0), TE, "generator must be a torch.Generator or None; got int"),
+    ("drr.random_pixels", "mask dtype", lambda: drr.random_pixels(4, 4, 0.5, mask=torch.ones(4, 4, dtype=torch.long)), TE, r"mask must be a bool or floating-point tensor .* got a torch\.int64 tensor"),
+    ("drr.random_pixels", "mask shape", lambda: drr.random_pixels(4, 4, 0.5, mask=torch.ones(4, 3)), VE, r"mask must have shape \(4, 4\) or \(B, 1, 4, 4\); got \(4, 3\)"),
+    ("drr.random_pixels", "mask empty", lambda: drr.random_pixels(4, 4, 0.5, mask=torch.zeros(4, 4)), VE, r"mask must keep some pixels \(mask > 0\); item 0 has none"),
     # data
     ("data.find_shared", "start type", lambda: data.find_shared(start=3), TE, "start must be a str or os.PathLike"),
     ("data.read_dicom", "missing", lambda: data.read_dicom("/nonexistent/dicom/folder"), VE, "folder"),
@@ -324,12 +370,23 @@ CASES = [
     ("registration.register", "target nan", lambda: registration.register(tiny_drr(), torch.full((1, 1, 4, 4), NAN), seed_pose()), VE, "target must be finite"),
     ("registration.register", "target shape", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 8, 8), seed_pose()), VE, "target must have shape"),
     ("registration.register", "optimizer", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), optimizer="sgd"), VE, "optimizer must be one of"),
+    ("registration.register", "subsample 0", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), subsample=0.0), VE, r"subsample must be in \(0, 1\] \(a share of the pixels\); got 0\.0"),
+    ("registration.register", "subsample 1.5", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), subsample=1.5), VE, r"subsample must be in \(0, 1\]"),
+    ("registration.register", "subsample str", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), subsample="all"), TE, "subsample must be a real number in"),
+    ("registration.register", "subsample lbfgs", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), subsample=0.5, optimizer="lbfgs"), VE, "subsample needs optimizer='adam'"),
+    ("registration.register", "subsample patch metric", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), subsample=0.5, metric="gradient_correlation"), VE, "subsample needs a similarity of pixels taken one by one"),
+    ("registration.register", "subsample_seed -1", lambda: registration.register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), subsample_seed=-1), VE, "subsample_seed must be a non-negative integer"),
+    ("registration.RegistrationSettings", "subsample 0", lambda: registration.RegistrationSettings(subsample=0), VE, r"subsample must be in \(0, 1\]"),
     ("search.global_register", "top_k", lambda: registration.global_register(tiny_drr(), torch.rand(1, 1, 4, 4), seed_pose(), top_k=0), VE, "top_k must be a positive integer"),
     ("search.global_register", "initial_pose nan", lambda: registration.global_register(tiny_drr(), torch.rand(1, 1, 4, 4), torch.full((1, 4, 4), NAN)), VE, "initial_pose must be finite"),
     ("xray_registration.xray_drr", "camera shape", lambda: registration.xray_drr(_tiny_volume(), torch.zeros(2, 4), 4, 4), VE, "camera must be a projection matrix P of shape"),
     ("xray_registration.xray_drr", "world", lambda: registration.xray_drr(_tiny_volume(), torch.tensor([[100.0, 0, 2.0, 0], [0, 100.0, 2.0, 0], [0, 0, 1.0, 300.0]], dtype=torch.float64), 4, 4, world="XYZ"), VE, "world must be one of"),
     ("xray_registration.truncation_mask", "pose", lambda: registration.truncation_mask(tiny_drr(), bad_pose()), VE, "pose must have last row"),
     ("xray_registration.trust_check", "n", lambda: registration.trust_check(tiny_drr(), torch.rand(1, 1, 4, 4), None, seed_pose(), n=0), VE, "n must be a positive integer"),
+    ("xray_registration.scale_axial", "scale", lambda: xray_registration.scale_axial(tiny_drr(), 0.0), VE, "scale must be a positive"),
+    ("xray_registration.axial_scale_render", "log_scale", lambda: xray_registration.axial_scale_render(tiny_drr(), seed_pose(), torch.zeros(3, dtype=torch.float64)), VE, "log_scale must be a floating tensor of shape \\(1,\\)"),
+    ("xray_registration.fit_axial_scale", "pose", lambda: xray_registration.fit_axial_scale(tiny_drr(), torch.rand(1, 1, 4, 4), None, seed_pose().expand(2, -1, -1)), VE, "pose must be one pose"),
+    ("xray_registration.fit_axial_scale", "iterations", lambda: xray_registration.fit_axial_scale(tiny_drr(), torch.rand(1, 1, 4, 4), None, seed_pose(), iterations=0), VE, "iterations must be a positive integer"),
     ("xray_registration.residual_distortion", "radius", lambda: registration.residual_distortion(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32), radius=0), VE, "radius must be a positive integer"),
     ("xray_registration.residual_distortion", "window", lambda: registration.residual_distortion(torch.rand(1, 1, 32, 32), torch.rand(1, 1, 32, 32), window=30), VE, "window \\+ 2 radius must fit"),
     ("xray_registration.XrayStage", "metric", lambda: registration.XrayStage(metric="ssim"), VE, "metric must be one of"),
@@ -432,6 +489,20 @@ CASES = [
     ("dataset.ShardStream", "transform", lambda: dataset.ShardStream(_tiny_shard(), transform=1), TE, "transform must be a callable"),
     ("dataset.ShardDataset", "missing folder", lambda: dataset.ShardDataset("/nonexistent/ds"), VE, "shards must be a dataset folder"),
     ("dataset.ShardDataset", "shards float", lambda: dataset.ShardDataset(2.5), TE, "shards must be a folder path or a list"),
+    ("dataset.ct_paths", "missing", lambda: dataset.ct_paths(["/nonexistent/ct.nii.gz"]), VE, r"cts\[0\] must be a DICOM folder"),
+    ("dataset.ct_paths", "type", lambda: dataset.ct_paths(3), TE, "cts must be a path"),
+    ("dataset.load_cts", "empty", lambda: dataset.load_cts([]), VE, "cts must name at least one CT"),
+    ("dataset.Views", "several: labels", lambda: dataset.Views([volume.Volume(VOL, AFF)] * 2, height=4, delx=1.0, labels=torch.ones(4, 4, 4, dtype=torch.long)), VE, "labels and structures apply to one CT"),
+    # volumes
+    ("volumes.MultiDRR", "dtypes", lambda: volumes.MultiDRR([VOL, VOL.double()], 4, 1.0, affine=AFF), TE, "volumes must all have one dtype"),
+    ("volumes.MultiDRR", "devices", lambda: volumes.MultiDRR([VOL, torch.rand(4, 4, 4, device="meta")], 4, 1.0, affine=AFF), VE, "volumes must all be on one device"),
+    ("volumes.MultiDRR", "4-D volume", lambda: volumes.MultiDRR(VOL, 4, 1.0, affine=AFF), VE, r"volumes must be a \(V, X, Y, Z\) stack"),
+    ("volumes.MultiDRR", "type", lambda: volumes.MultiDRR("ct", 4, 1.0, affine=AFF), TE, "volumes must be a"),
+    ("volumes.MultiDRR", "NaN voxel", lambda: volumes.MultiDRR(torch.full((2, 4, 4, 4), NAN), 4, 1.0, affine=AFF), VE, r"volumes\[0\] must be finite"),
+    ("volumes.MultiDRR", "affines", lambda: volumes.MultiDRR(torch.rand(2, 4, 4, 4), 4, 1.0, affine=torch.stack([AFF] * 3)), VE, "affine must be one"),
+    ("volumes.MultiDRR", "index out of range", lambda: volumes.MultiDRR([VOL, VOL], 4, 1.0, affine=AFF, sdd=100.0)(POSE, [2]), VE, r"index must hold volume indices in \[0, 2\)"),
+    ("volumes.MultiDRR", "index float", lambda: volumes.MultiDRR([VOL, VOL], 4, 1.0, affine=AFF, sdd=100.0)(POSE, torch.tensor([0.0])), TE, "index must be an integer tensor"),
+    ("volumes.MultiDRR", "pose", lambda: volumes.MultiDRR([VOL], 4, 1.0, affine=AFF, sdd=100.0)(bad_pose(), 0), VE, "pose must have last row"),
     # cli
     ("cli.main", "missing ct", lambda: _cli(["/nonexistent/ct.nii.gz", "--out", "/tmp/never-written.png"]), (SystemExit,), "^2$"),  # argparse's error, on stderr; status 2
     ("cli.parser", "unknown option", lambda: _cli_parse(["--no-such-option"]), (SystemExit,), None),  # argparse's error, on stderr
@@ -473,7 +544,7 @@ except ImportError:
 # Modules whose `__all__` the meta-test reads.
 MODULES = ["checks", "geometry", "phantoms", "volume", "detector", "render", "siddon", "trilinear", "torch_backend", "kernels",
            "drr", "data", "xray",
-           "visualization", "metrics", "registration", "search", "xray_registration", "multiview", "physics", "dataset", "cli"] + (["explorer"] if HAVE_EXPLORER else [])
+           "visualization", "metrics", "registration", "search", "xray_registration", "multiview", "physics", "dataset", "cli", "volumes"] + (["explorer"] if HAVE_EXPLORER else [])
 
 # Public callables deliberately left out of the table, each with its reason.
 NOT_COVERED = {
@@ -511,6 +582,11 @@ NOT_COVERED = {
     "torch_backend.trilinear_sums": "internal: grid-space sums behind the PyTorch backend's image (trust the caller)",
     "torch_backend.sums_function": "below the boundary: reads validated RenderSettings and grid-space rays",
     "kernels.numba_line_integrals": "a backend: renders validated grid-space rays (trust the caller)",
+    "kernels.numba_max_index": "below the boundary: the Numba backend's arg-max walks on validated grid-space rays (trust the caller)",
+    "torch_backend.max_index": "below the boundary: the PyTorch backend's arg-max on validated grid-space rays (trust the caller)",
+    "torch_backend.value_at": "below the boundary: the value at indices max_index computed (trust the caller)",
+    "render.chord_lengths": "below the boundary: grid-space chords of validated rays",
+    "render.mean_along": "below the boundary: the seam's division of validated line integrals by their chords",
     "registration.RegistrationResult": "a result record the library fills in; users read it, never build it",
     "xray.XRay": "a result record read_xray fills in; users read it, never build it",
 }
