@@ -16,7 +16,7 @@ DOCS_OPTS ?= --keep-going
 export PIP_ROOT_USER_ACTION := ignore
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration compare-geometry foreign-venv foreign-benchmark foreign-views engines-venv compare-engines
+.PHONY: help install install-docs demo test docs docs-check explorer-check clean-check readme clean ref-venv compare compare-registration compare-geometry foreign-venv foreign-benchmark foreign-views engines-venv compare-engines benchmark-torch
 
 help:
 	@echo "make install      install diffdrr (editable) with the dev extra"
@@ -33,6 +33,7 @@ help:
 	@echo "make foreign-benchmark  register X-rays made by plastimatch and independent degradations (no diffdrr code), scored independently (slow)"
 	@echo "make foreign-views      the same, one view against two views of one patient (90 and 30 degrees apart) (slow)"
 	@echo "make compare-engines  time our CPU renderers beside plastimatch's drr and RTK's Joseph projector on the chest CT, and compare the images (their venv: ENGINES_VENV)"
+	@echo "make benchmark-torch  time our PyTorch backend beside nanodrr 0.1.7's PyTorch renderer on the chest CT, before and after a change (their venv: REF_VENV)"
 
 install:
 	@if ! $(PYTHON) -c "import torch" >/dev/null 2>&1; then \
@@ -175,3 +176,12 @@ engines-venv:
 
 compare-engines: install engines-venv
 	$(PYTHON) scripts/compare_engines.py --engines-python $(ENGINES_VENV)/bin/python --ct $(SHARED)/data/chest_ct_lidc0001.nii.gz $(ENGINES_FLAGS)
+
+# `make benchmark-torch`: scripts/benchmark_torch_backend.py times our PyTorch backend (DRR(backend="torch"), Siddon and
+# trilinear) beside nanodrr 0.1.7's PyTorch renderer (in REF_VENV) on the chest CT at 200 x 200: the forward render and the
+# backward pass to the pose and to the volume, 2 threads, interleaved call by call, our package before (a git revision, in
+# a temporary folder) and after a change (this working tree). TORCH_BENCH_FLAGS passes options (--repeats 5, --before REV, ...).
+TORCH_BENCH_FLAGS ?=
+
+benchmark-torch: install ref-venv
+	$(PYTHON) scripts/benchmark_torch_backend.py --ref-python $(REF_VENV)/bin/python $(TORCH_BENCH_FLAGS)

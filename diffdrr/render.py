@@ -157,7 +157,7 @@ class Renderer:
 
 
 RENDERERS = {
-    "siddon": Renderer("siddon", "diffdrr.siddon", "siddon_weights", False, lambda shape, M: sum(shape) + 4),
+    "siddon": Renderer("siddon", "diffdrr.siddon", "siddon_segments", False, lambda shape, M: sum(shape) + 4),
     "trilinear": Renderer("trilinear", "diffdrr.trilinear", "trilinear_weights", True, lambda shape, M: 8 * M),
 }
 
@@ -366,7 +366,8 @@ class LinearRender(torch.autograd.Function):
                 else:  # each weight receives the gradient of its voxel's channel
                     g = grad_out[..., sl].transpose(1, 2).gather(-1, channels.reshape(-1)[flat])
                 if need_v:
-                    grad_v.index_add_(0, flat.reshape(-1), (g * w).detach().reshape(-1))
+                    gw = (g * w).detach()  # in the pairs' memory order: no copy for crossing- or sample-major pairs
+                    grad_v.index_add_(0, flat.permute(2, 0, 1).reshape(-1), gw.permute(2, 0, 1).reshape(-1))
                 inputs = [x for x, need in ((s_, need_s), (t_, need_t), (l_, need_l)) if need]
                 if inputs:
                     grads = iter(torch.autograd.grad((flat_vol.detach()[flat] * w * g).sum(), inputs, allow_unused=True))

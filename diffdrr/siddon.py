@@ -6,6 +6,8 @@
 __all__ = ['siddon']
 
 # %% ../nbs/api/06_siddon.ipynb #f1c98386
+import math
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -53,6 +55,126 @@ def siddon_weights(
     return flat, step * length[..., None]
 
 
+# %% ../nbs/api/06_siddon.ipynb #34560d1a
+def _locate(
+    n: int,  # voxels along the axis
+    s: Tensor,  # (1, R) ray starts along the axis, grid coordinates
+    d: Tensor,  # (1, R) directions along the axis (`safe_d`: never 0)
+    up: Tensor,  # (1, R) bool: d > 0
+    alpha: Tensor,  # (K, R) ray parameters
+    ties_passed: bool,  # whether a plane crossed exactly at `alpha` counts as passed
+) -> tuple:  # (voxel index (K, R) as a float in [0, n - 1], ray parameter of the plane ahead of it (K, R))
+    "The voxel a ray is in at `alpha` along one axis, decided by the crossing of the nearest plane, and where it leaves it."
+    with torch.no_grad():
+        m = torch.addcmul(s, alpha, d).round_()  # the nearest plane (rounding s + alpha d errs far less than half a voxel)
+        passed = ((m - s) / d <= alpha) if ties_passed else ((m - s) / d < alpha)  # its crossing, computed as every plane's
+        i = torch.where(passed == up, m, m - 1).clamp_(0, n - 1)  # up: m once passed; down: m - 1 once passed
+        ahead = i + up  # the plane the ray leaves voxel i by: i + 1 going up, i going down
+    return i, (ahead - s) / d
+
+
+def _first(
+    ends: list,  # candidate segment ends, tensors of one shape, in the crossings' tie order (axes x, y, z, then the exit)
+) -> Tensor:  # the earliest, its gradient going to that candidate alone
+    """The next crossing: the smallest candidate, of equal ones the first in the list. (`torch.minimum` would split the
+    gradient between equal candidates; this gives it to the crossing whose segment starts there, so that each segment's
+    end moves with the next one's start, as the sorted crossings do.)"""
+    out = ends[0]
+    for e in ends[1:]:
+        with torch.no_grad():
+            earlier = e < out
+        out = torch.where(earlier, e, out)
+    return out
+
+
+def _crossings(
+    shape: tuple,  # (X, Y, Z) volume shape
+    s: Tensor,  # (B, 1, 3) or (B, n, 3) ray starts in grid coordinates
+    t: Tensor,  # (B, n, 3) ray ends in grid coordinates
+    length: Tensor,  # (B, n) world length of each ray, mm
+) -> tuple:  # (flat voxel indices (K, B n) int32 or int64, weights (K, B n) in mm): crossing-major
+    "Siddon's (voxel, length) pairs without a sort: each crossing owns the segment after it (see the text above)."
+    d = t - s
+    s = s.expand_as(d)
+    amin, amax, parallel, safe_d = clip_to_box(shape, s, d, length)
+    R = length.numel()
+    dtype, dev = d.dtype, d.device
+    itype = torch.int32 if math.prod(shape) < 2**31 else torch.int64
+    if R == 0:
+        return torch.zeros(1, 0, dtype=itype, device=dev), length.new_zeros(1, 0)  # the entry row, of no rays
+    S, D = s.reshape(R, 3).T.contiguous(), safe_d.reshape(R, 3).T.contiguous()  # (3, R): one row per axis
+    par = parallel.reshape(R, 3).T
+    A0, A1 = amin.reshape(1, R), amax.reshape(1, R)
+    compiling = torch.compiler.is_compiling()
+    with torch.no_grad():
+        up = D > 0
+        upf = up.to(dtype)
+        # along an axis the ray runs parallel to: the voxel [i, i + 1) holding s (on a face, the one above it)
+        fixed = torch.minimum(torch.floor(S).clamp_(min=0), torch.tensor(shape, dtype=dtype, device=dev)[:, None] - 1)
+    # the entry: its voxel along each axis and the next crossing of each (a plane exactly at the entry is not passed:
+    # the entry comes first); the exit voxel bounds the planes crossed
+    entry, exit_, ends = [], [], []
+    for b in range(3):
+        sb, db, ub, pb = S[b:b + 1], D[b:b + 1], up[b:b + 1], par[b:b + 1]
+        i0, a0 = _locate(shape[b], sb, db, ub, A0, False)
+        i1, _ = _locate(shape[b], sb, db, ub, A1.detach(), False)
+        entry.append(torch.where(pb, fixed[b:b + 1], i0))
+        exit_.append(torch.where(pb, fixed[b:b + 1], i1))
+        ends.append(torch.where(pb, A1, a0))
+    nxt = _first(ends + [A1])
+    exact = dtype == torch.float64 or shape[0] * shape[1] <= 2**24  # the float index x Y + y is an exact integer
+
+    def flat_index(ix, iy, iz):
+        xy = (ix * shape[1] + iy).to(itype) if exact else ix.to(itype) * shape[1] + iy.to(itype)
+        return xy.mul_(shape[2]).add_(iz.to(itype))
+
+    with torch.no_grad():
+        flats = [flat_index(*entry)]
+    weights = [(nxt - A0).clamp(min=0)]  # 0 for a ray that misses (amax = amin)
+    for a in range(3):
+        with torch.no_grad():
+            count = (exit_[a] - entry[a]).abs_()  # planes of axis a crossed inside the box
+            K = shape[a] - 1 if compiling else int(count.max())
+            if K == 0:
+                continue
+            j = torch.arange(K + 1, dtype=dtype, device=dev)[:, None]
+            # the planes crossed, in order, and one beyond: entry + 1, entry + 2, ... going up; entry, entry - 1, ... going down
+            k = torch.addcmul(entry[a] + upf[a:a + 1], j, 2 * upf[a:a + 1] - 1)
+        alphas = (k - S[a:a + 1]) / D[a:a + 1]  # (K + 1, R), increasing along each column
+        alpha, ends, idx = alphas[:-1], [None, None, None], [None, None, None]
+        ends[a] = alphas[1:]
+        with torch.no_grad():
+            idx[a] = k[:-1] + (upf[a:a + 1] - 1)  # the voxel after plane k: k going up, k - 1 going down
+            valid = j[:-1] < count
+        for b in range(3):
+            if b == a:
+                continue
+            # along axis b: the voxel at alpha (a tied plane of an earlier axis is passed, of a later one not yet)
+            i, ab = _locate(shape[b], S[b:b + 1], D[b:b + 1], up[b:b + 1], alpha.detach(), b < a)
+            pb = par[b:b + 1]
+            if compiling or bool(pb.any()):
+                i, ab = torch.where(pb, fixed[b:b + 1], i), torch.where(pb, A1, ab)
+            idx[b], ends[b] = i, ab
+        nxt = _first(ends + [A1])  # the next crossing: of equal ones, the earliest axis's (it owns the segment after them)
+        with torch.no_grad():
+            flats.append(flat_index(*idx).masked_fill_(~valid, 0))  # beyond the exit: voxel 0 (in cache), weight 0
+        weights.append(torch.where(valid, nxt - alpha, 0.0))
+    return torch.cat(flats), torch.cat(weights) * length.reshape(1, R)
+
+
+def siddon_segments(
+    shape: tuple,  # (X, Y, Z) volume shape
+    s: Tensor,  # (B, 1, 3) or (B, n, 3) ray starts in grid coordinates
+    t: Tensor,  # (B, n, 3) ray ends in grid coordinates
+    length: Tensor,  # (B, n) world length of each ray, mm
+) -> tuple:  # (flat voxel indices (B, n, K) int64, weights (B, n, K) in mm), K <= X + Y + Z - 2
+    "`siddon_weights`' pairs without a sort, in no particular order along the ray (zero weight for padding)."
+    flat, w = _crossings(shape, s, t, length)
+    B, n = length.shape
+    K = flat.shape[0]
+    return flat.long().T.reshape(B, n, K), w.T.reshape(B, n, K)
+
+
 def siddon_grid(
     volume: Tensor,  # (X, Y, Z) voxel values
     s: Tensor,  # (B, 1, 3) or (B, N, 3) ray starts in grid coordinates
@@ -60,8 +182,11 @@ def siddon_grid(
     length: Tensor,  # (B, N) world length of each ray, mm
 ) -> Tensor:  # (B, N) line integrals
     "Siddon's line integrals for rays given in grid coordinates (no chunking, no checks; plain autograd)."
-    flat, w = siddon_weights(volume.shape, s, t, length)
-    return (volume.reshape(-1)[flat] * w).sum(-1)
+    flat, w = _crossings(volume.shape, s, t, length)
+    vals = volume.reshape(-1).index_select(0, flat.reshape(-1)).view(flat.shape)  # crossing-major: neighbours in cache
+    # each ray's pairs added one after another (a running sum, on the CPU in float64), so that its sum does not depend on
+    # the padding, i.e. on the other rays of the chunk: a batch renders as its parts, bit for bit
+    return (vals * w).cumsum(0)[-1].reshape(length.shape)
 
 # %% ../nbs/api/06_siddon.ipynb #d8479e48
 def siddon(
@@ -79,7 +204,8 @@ def siddon(
         check_channels(channels, volume.shape, n_channels, volume.device)
     if check_chunk_size(chunk_size) is None:
         chunk_size = rays_per_chunk(sum(volume.shape) + 4)
-    return render_linear(siddon_weights, volume, rays, chunk_size, channels, n_channels)
+    # the image and the rays' gradients from the sums, the volume's gradient and the channels from the pairs
+    return render_linear(siddon_segments, volume, rays, chunk_size, channels, n_channels, (siddon_grid, chunk_size, siddon_grid))
 
 
 # %% ../nbs/api/06_siddon.ipynb #dd8670c7

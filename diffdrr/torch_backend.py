@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .render import RENDERERS, GridRays, RenderSettings, clip_to_box, rays_per_chunk, render_linear, weights_per_ray
-from .siddon import siddon_weights
+from .siddon import siddon_grid, siddon_weights
 from .trilinear import trilinear_weights
 
 # %% ../nbs/api/08_torch_backend.ipynb #5738dde8
@@ -54,7 +54,45 @@ def torch_line_integrals(
     if rays.s.shape[1] > 1 and N > per:  # one start per ray: `LinearRender` slices only the ends, so it gets one chunk at a time
         return torch.cat([render_linear(fn, values, GridRays(*(x[:, lo : lo + per] for x in rays)), work, channels, n_channels, sums)
                           for lo in range(0, N, per)], -1)
+    if one_walk and sums is not None and sums[2] is not None and getattr(settings, "reduce", "sum") == "sum":
+        return _OneWalk.apply(rays.s, rays.t, rays.length, values, sums[2], max(1, sums[1] // B))
     return render_linear(fn, values, rays, work, channels, n_channels, sums)
+
+
+class _OneWalk(torch.autograd.Function):
+    """The rays' gradients in one walk (registration: the volume needs none). A pixel depends only on its own ray, so each
+    chunk is rendered once with autograd and each ray keeps its Jacobian (7 numbers: source, target, length); the backward
+    pass multiplies the image's gradient by them instead of walking the rays again."""
+
+    @staticmethod
+    def forward(ctx, s, t, length, volume, rays_fn, per):
+        B, N = length.shape
+        out = length.new_empty(B, N)
+        Js, Jt, Jl = t.new_empty(B, N, 3), t.new_empty(B, N, 3), length.new_empty(B, N)
+        v = volume.detach()
+        for lo in range(0, N, per):
+            sl = slice(lo, lo + per)
+            n = t[:, sl].shape[1]
+            with torch.enable_grad():
+                se = (s.detach().expand(B, n, 3) if s.shape[1] == 1 else s[:, sl].detach()).clone().requires_grad_()
+                te, le = t[:, sl].detach().requires_grad_(), length[:, sl].detach().requires_grad_()
+                img = rays_fn(v, se, te, le)
+                gs, gt, gl = torch.autograd.grad(img.sum(), [se, te, le], allow_unused=True)
+            out[:, sl] = img.detach()
+            Js[:, sl] = 0 if gs is None else gs
+            Jt[:, sl] = 0 if gt is None else gt
+            Jl[:, sl] = 0 if gl is None else gl
+        ctx.save_for_backward(Js, Jt, Jl)
+        ctx.shared = s.shape[1] == 1
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        Js, Jt, Jl = ctx.saved_tensors
+        gs = g[..., None] * Js
+        if ctx.shared:
+            gs = gs.sum(1, keepdim=True)
+        return gs, g[..., None] * Jt, g * Jl, None, None, None
 
 
 def _traced(fn, values, rays, chunk, channels, n_channels) -> Tensor:
@@ -138,7 +176,7 @@ def sums_function(
     """The renderer's line integrals without weights (`sums_fn(volume, s, t, length) -> (B, n)`), their chunk, and a
     function whose autograd gives the rays' gradients the weights give (None: the weights give them)."""
     if settings.renderer == "siddon":  # about 60 bytes per crossing (the weights: 128 per weight); the image only
-        return siddon_sums, settings.work_size or rays_per_chunk(weights_per_ray(values.shape, "siddon") // 2), None
+        return siddon_grid, settings.work_size or rays_per_chunk(weights_per_ray(values.shape, "siddon")), siddon_grid
     if settings.renderer != "trilinear":  # a renderer without a fused sum: its weights serve
         return None
     if values.dtype != rays.s.dtype:  # grid_sample reads the volume in the rays' dtype: a float16 volume keeps the weights

@@ -52,25 +52,26 @@ def trilinear_weights(
     d = t - s
     s = s.expand_as(d)
     amin, amax, _, _ = clip_to_box(shape, s, d, length)
-    span = amax - amin
+    B, n = length.shape
+    R = B * n
+    span = (amax - amin).reshape(1, R)
     frac = (torch.arange(n_points, dtype=d.dtype, device=d.device) + 0.5) / n_points
-    alpha = amin[..., None] + span[..., None] * frac  # (B, n, M)
-    u = s[..., None, :] + alpha[..., None] * d[..., None, :] - 0.5  # (B, n, M, 3) voxel-centre index coordinates
-    lo = torch.floor(u).detach()
-    f = u - lo  # fractional position between the two neighbouring centres
-    corners, weights = [], []
-    scale = (span * length / n_points)[..., None]
-    for cx in (0, 1):
-        for cy in (0, 1):
-            for cz in (0, 1):
-                flat, w = None, scale
-                for a, c in enumerate((cx, cy, cz)):
-                    idx = (lo[..., a] + c).long().clamp_(0, shape[a] - 1)  # clamping = border padding
-                    flat = idx if flat is None else flat * shape[a] + idx
-                    w = w * (f[..., a] if c else 1 - f[..., a])
-                corners.append(flat)
-                weights.append(w)
-    return torch.cat(corners, -1), torch.cat(weights, -1)
+    alpha = amin.reshape(1, R) + span * frac[:, None]  # (M, R): sample-major, neighbouring rays side by side
+    S, D = s.reshape(R, 3).T, d.reshape(R, 3).T
+    strides = (shape[1] * shape[2], shape[2], 1)
+    flat, w = None, span * length.reshape(1, R) / n_points  # w: each sample's share of the ray, mm
+    for a in range(3):
+        u = (S[a:a + 1] + alpha * D[a:a + 1]) - 0.5  # (M, R) voxel-centre index coordinates
+        lo = torch.floor(u).detach()
+        f = u - lo  # fractional position between the two neighbouring centres
+        with torch.no_grad():  # the two neighbours along axis a, clamped (= border padding), times the axis's stride
+            i = torch.stack([lo, lo + 1]).clamp_(0, shape[a] - 1).long().mul_(strides[a])  # (2, M, R)
+        wa = torch.stack([1 - f, f])
+        # the corners (cx, cy, cz) of axes so far, each axis a new leading dimension: (2,) * (a + 1) + (M, R)
+        flat = i if a == 0 else flat[..., None, :, :] + i
+        w = wa * w if a == 0 else w[..., None, :, :] * wa
+    M8 = 8 * n_points
+    return flat.reshape(M8, R).T.reshape(B, n, M8), w.reshape(M8, R).T.reshape(B, n, M8)
 
 
 def trilinear(
