@@ -13,7 +13,7 @@ _HOME = {
     # reading data
     "read": "data", "load_example_ct": "data", "read_xray": "xray", "Volume": "volume",
     # rendering
-    "DRR": "drr", "Detector": "detector", "MultiDRR": "volumes",
+    "DRR": "drr", "Detector": "detector", "render_rays": "render",
     # poses and cameras
     "make_pose": "geometry", "pose_to_parameters": "geometry", "seed_to_pose": "geometry", "pose_to_seed": "geometry",
     "carm_to_pose": "geometry", "pose_to_carm": "geometry", "projection_matrix": "detector", "from_projection_matrix": "detector",
@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING  # noqa: E402
 if _TYPE_CHECKING:  # what static tools (type checkers, editors) see: the same names, imported eagerly
     from .data import load_example_ct, read
     from .detector import Detector, from_projection_matrix, projection_matrix
-    from .volumes import MultiDRR
+    from .render import render_rays
     from .drr import DRR
     from .explorer import explore
     from .geometry import carm_to_pose, make_pose, pose_to_carm, pose_to_parameters, pose_to_seed, seed_to_pose

@@ -6,7 +6,8 @@
 __all__ = ['LOW_PRECISION', 'RENDERERS', 'REDUCTIONS', 'BACKENDS', 'world_to_grid', 'GridRays', 'grid_rays', 'prepare_rays',
            'clip_to_box', 'Renderer', 'n_samples', 'weights_per_ray', 'rays_per_chunk', 'RenderSettings',
            'check_chunk_size', 'chord_lengths', 'mean_along', 'one_walk', 'LinearRender', 'render_linear', 'Backend',
-           'register_backend', 'unregister_backend', 'choose_backend', 'line_integrals', 'kernel_line_integrals']
+           'register_backend', 'unregister_backend', 'choose_backend', 'line_integrals', 'render_rays',
+           'kernel_line_integrals']
 
 # %% ../nbs/api/05_render.ipynb #8d3c557b
 import importlib
@@ -18,7 +19,7 @@ from typing import Callable, List, NamedTuple, Optional, Union
 import torch
 from torch import Tensor
 
-from .checks import check_affine, check_choice, check_once, check_positive_int, check_rays, check_volume
+from .checks import check_affine, check_channels, check_choice, check_once, check_positive_int, check_rays, check_volume
 
 # %% ../nbs/api/05_render.ipynb #bb7a15e1
 def world_to_grid(
@@ -411,7 +412,7 @@ class Backend:
     "One way to render: where its function lives, what it can render (its capability) and how it reads the work size."
 
     name: str  # the name `DRR(backend=...)` takes
-    module: Optional[str]  # the module of its functions, imported on first use (numba and triton are slow to import; triton is optional); None where `render` and `available` are the functions
+    module: Optional[str]  # the module of its functions, imported on first use (numba and triton are slow to import; triton is optional); None where `render_rays` and `available` are the functions
     render: Union[str, Callable]  # fn(values, rays, settings, channels, n_channels, one_walk) -> (B, N) or (B, C, N)
     available: Union[str, Callable]  # fn(device=None) -> bool: whether it can render (on `device`)
     devices: Optional[tuple]  # device types `backend="auto"` may give it (None: any; triton renders on the CPU only under its interpreter, when asked by name)
@@ -576,6 +577,34 @@ def line_integrals(
     img = backend.function()(values, rays, settings, channels, n_channels, one_walk(values, rays, channels))
     return mean_along(img, values.shape, rays) if settings.reduce == "mean" else img
 
+
+# %% ../nbs/api/05_render.ipynb #c5c0ba49
+def render_rays(
+    volume,  # (X, Y, Z) voxel values (array or tensor)
+    affine,  # (4, 4) voxel-centre index -> world mm
+    source: Tensor,  # (B, 1, 3) X-ray source in world mm, or (B, N, 3) one start per ray
+    targets: Tensor,  # (B, N, 3) ray ends in world mm
+    *,
+    renderer: str = "siddon",  # a name in `RENDERERS`: "siddon" (exact) or "trilinear"
+    backend: str = "auto",  # a name in `BACKENDS`, or "auto" (the first that can render this call, by priority)
+    n_points: int = None,  # a sampled renderer's samples per ray
+    step: float = None,  # or its largest sample spacing in mm
+    reduce: str = "sum",  # a name in `REDUCTIONS`: "sum" (the line integral), "mean" or "max" along the ray
+    chunk_size: int = None,  # the backend's work size (`RenderSettings.work_size`)
+    channels: Tensor = None,  # (X, Y, Z) integer channel of each voxel: one integral per channel
+    n_channels: int = None,  # number of channels C (with `channels`)
+) -> Tensor:  # (B, N); (B, C, N) with `channels`
+    "Line integrals of a volume along world-space rays (or their mean or maximum), by any renderer on any backend: `DRR`'s render as a function."
+    renderer = check_choice(renderer, "renderer", tuple(RENDERERS))
+    if not RENDERERS[renderer].sampled and (n_points is not None or step is not None):
+        raise ValueError(f"n_points and step apply to a sampled renderer (renderer='trilinear'); got them with renderer={renderer!r}")
+    values, rays = prepare_rays(volume, affine, source, targets)
+    if channels is not None:
+        check_channels(channels, tuple(values.shape), n_channels, values.device)
+    M = n_samples(values.shape, check_affine(affine), n_points, step) if RENDERERS[renderer].sampled else 0
+    settings = RenderSettings(renderer, M, chunk_size, reduce=reduce)
+    chosen = choose_backend(backend, values.device, channels, renderer, reduce=reduce)
+    return line_integrals(values, rays, settings, chosen, channels, n_channels)
 
 # %% ../nbs/api/05_render.ipynb #92ca0dba
 def _kernel_apply(volume, s, t, length, M, chunk, channels, n_channels, backend) -> Tensor:
