@@ -1141,18 +1141,8 @@ def _trilinear_ray_max(vol, n0, n1, n2, S0, S1, S2, M, s0, s1, s2, t0, t1, t2):
         return -1
     xs0, xs1, xs2, dx0, dx1, dx2 = _march(s0, s1, s2, d0, d1, d2, amin, amax, M)
     best, arg = 0.0, -1
-    for m in range(M):  # `_tri_sum`'s arithmetic, one sample at a time
-        i0, f0, o0, _ = _corner(xs0 + m * dx0, n0, S0)
-        i1, f1, o1, _ = _corner(xs1 + m * dx1, n1, S1)
-        i2, f2, o2, _ = _corner(xs2 + m * dx2, n2, S2)
-        b = i0 * S0 + i1 * S1 + i2 * S2
-        c00 = vol[b] + f2 * (vol[b + o2] - vol[b])
-        c01 = vol[b + o1] + f2 * (vol[b + o1 + o2] - vol[b + o1])
-        c10 = vol[b + o0] + f2 * (vol[b + o0 + o2] - vol[b + o0])
-        c11 = vol[b + o0 + o1] + f2 * (vol[b + o0 + o1 + o2] - vol[b + o0 + o1])
-        c0 = c00 + f1 * (c01 - c00)
-        c1 = c10 + f1 * (c11 - c10)
-        v = c0 + f0 * (c1 - c0)
+    for m in range(M):  # each sample by `_tri_sum` over that one sample: the same arithmetic as the sums
+        v = _tri_sum(vol, n0, n1, n2, S0, S1, S2, xs0, xs1, xs2, dx0, dx1, dx2, m, m + 1)
         if arg < 0 or v > best:
             best, arg = v, m
     return arg

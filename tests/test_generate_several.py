@@ -5,13 +5,11 @@ Small on purpose (12 views at 32 x 32 of two phantom patients of different grids
 importing torch.
 """
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import nibabel as nib
-import numpy as np
 import pytest
 import torch
 from torch.testing import assert_close
@@ -21,16 +19,12 @@ from diffdrr.dataset import read_shard
 from diffdrr.drr import DRR
 from diffdrr.phantoms import Ellipsoid, Phantom
 
+sys.path.insert(0, str(Path(__file__).parent))
+from test_generate import _env, _files  # noqa: E402  (the single-CT tests' launcher environment and folder reader)
+
 TIMEOUT = 600  # seconds per launch: generous for a loaded 2-core machine
 ARGS = ["--num-views", "12", "--height", "32", "--shard-size", "4", "--batch-size", "3", "--theta", "60", "--phi", "20",
         "--translation-std", "5", "--seed", "5", "--quiet"]
-
-
-def _env(**extra):
-    env = dict(os.environ, OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1", PYTHONUNBUFFERED="1")
-    env.pop("DIFFDRR_GENERATE_STOP_AFTER", None)
-    env.update(extra)
-    return env
 
 
 def _generate(cts, out, ranks=1, **env):
@@ -42,9 +36,6 @@ def _generate(cts, out, ranks=1, **env):
     cmd += ["generate", str(cts), "--out", str(out)] + ARGS
     return subprocess.run(cmd, env=_env(**env), capture_output=True, text=True, timeout=TIMEOUT)
 
-
-def _files(folder) -> dict:
-    return {f.name: f.read_bytes() for f in sorted(Path(folder).iterdir())}
 
 
 @pytest.fixture(scope="module")
